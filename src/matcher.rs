@@ -1,0 +1,563 @@
+//! Compiled rules: one Aho-Corasick automaton over every rule's anchor
+//! literal, and a small verifier that checks the rest of a rule (placeholders
+//! and the other literals) around each anchor hit.
+//!
+//! The hot path is one automaton pass per line. Matching is ASCII
+//! case-insensitive in the automaton and insensitive to whitespace runs: the
+//! automaton also holds "sentinels" for unusual whitespace (two spaces, tabs,
+//! non-breaking and other Unicode spaces). A line without a sentinel is
+//! matched as it is, without a copy; a line with one is normalised into a
+//! scratch buffer (every whitespace run becomes one space) and matched again,
+//! with an offset map back to the original bytes.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::error::BuildError;
+use crate::patterns::{Hole, Piece, Reach, RuleDef, Scope};
+use crate::text;
+
+/// A compiled rule.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub category: usize,
+    pub scope: Scope,
+    pub reach: Reach,
+    pub at_start: bool,
+    pub at_end: bool,
+    pub case: bool,
+    pub pieces: Vec<Piece>,
+    /// Index in `pieces` of the literal the automaton searches for.
+    pub anchor: usize,
+    /// The entry as written, and where: `origin:line`.
+    pub text: String,
+    pub origin: String,
+    pub line: usize,
+}
+
+/// A verified rule match, in byte offsets of the original (untrimmed) line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub rule: u32,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What an automaton pattern stands for.
+#[derive(Clone, Debug)]
+enum Target {
+    /// The anchor literal of these rules.
+    Rules(Vec<u32>),
+    /// Unusual whitespace: the line must be normalised first.
+    Sentinel,
+}
+
+/// Whitespace that the automaton cannot see through: any of these in a line
+/// sends it through normalisation.
+const SENTINELS: &[&str] = &[
+    "  ", "\t", "\r", "\x0b", "\x0c", "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{2001}",
+    "\u{2002}", "\u{2003}", "\u{2004}", "\u{2005}", "\u{2006}", "\u{2007}", "\u{2008}", "\u{2009}",
+    "\u{200a}", "\u{2028}", "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}",
+];
+
+/// All rules of the enabled categories, compiled.
+#[derive(Debug)]
+pub(crate) struct Matcher {
+    ac: AhoCorasick,
+    targets: Vec<Target>,
+    pub rules: Vec<Rule>,
+}
+
+/// Reusable buffers for matching one line, so the hot path does not allocate.
+#[derive(Default, Debug)]
+pub(crate) struct Scratch {
+    norm: Vec<u8>,
+    map: Vec<u32>,
+}
+
+impl Matcher {
+    /// Compiles rule definitions, each tagged with its category index.
+    pub fn new(defs: Vec<(usize, String, RuleDef)>) -> Result<Matcher, BuildError> {
+        let mut rules = Vec::with_capacity(defs.len());
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut targets: Vec<Target> = Vec::new();
+        let mut by_key: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        for (category, origin, def) in defs {
+            let anchor = pick_anchor(&def.pieces);
+            let Piece::Lit(lit) = &def.pieces[anchor] else {
+                unreachable!("pick_anchor returns a literal")
+            };
+            let id = rules.len() as u32;
+            for variant in case_variants(lit) {
+                let key = variant.to_ascii_lowercase().into_bytes();
+                let slot = *by_key.entry(key).or_insert_with(|| {
+                    patterns.push(variant.clone().into_bytes());
+                    targets.push(Target::Rules(Vec::new()));
+                    targets.len() - 1
+                });
+                if let Target::Rules(ids) = &mut targets[slot] {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+            rules.push(Rule {
+                category,
+                scope: def.scope,
+                reach: def.reach,
+                at_start: def.at_start,
+                at_end: def.at_end,
+                case: def.case,
+                pieces: def.pieces,
+                anchor,
+                text: def.text,
+                origin,
+                line: def.line,
+            });
+        }
+        for s in SENTINELS {
+            patterns.push(s.as_bytes().to_vec());
+            targets.push(Target::Sentinel);
+        }
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .map_err(|e| BuildError::Automaton(e.to_string()))?;
+        Ok(Matcher { ac, targets, rules })
+    }
+
+    /// Finds every rule match in `line` (one line, no terminator). Hits are
+    /// appended to `hits` in original byte offsets, sorted by start.
+    pub fn find(&self, line: &[u8], scratch: &mut Scratch, hits: &mut Vec<Hit>) {
+        hits.clear();
+        let (lo, hi) = text::trim_range(line);
+        let trimmed = &line[lo..hi];
+        if trimmed.is_empty() {
+            return;
+        }
+        if !self.scan(trimmed, hits) {
+            // Unusual whitespace: normalise and match again.
+            hits.clear();
+            normalise(trimmed, &mut scratch.norm, &mut scratch.map);
+            let ok = self.scan(&scratch.norm, hits);
+            debug_assert!(ok, "normalised text has no sentinel");
+            for h in hits.iter_mut() {
+                h.start = scratch.map[h.start] as usize;
+                h.end = scratch.map[h.end] as usize;
+            }
+        }
+        for h in hits.iter_mut() {
+            h.start += lo;
+            h.end += lo;
+        }
+        hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        hits.dedup();
+    }
+
+    /// One automaton pass over `hay`. Returns false (stopping early) when the
+    /// text holds unusual whitespace and must be normalised first.
+    fn scan(&self, hay: &[u8], hits: &mut Vec<Hit>) -> bool {
+        for m in self.ac.find_overlapping_iter(hay) {
+            let ids = match &self.targets[m.pattern().as_usize()] {
+                Target::Sentinel => return false,
+                Target::Rules(ids) => ids,
+            };
+            for &id in ids {
+                let rule = &self.rules[id as usize];
+                if let Some((start, end)) = verify(rule, hay, m.start(), m.end()) {
+                    hits.push(Hit {
+                        rule: id,
+                        start,
+                        end,
+                    });
+                }
+            }
+        }
+        true
+    }
+}
+
+/// The literal the automaton searches for: the longest one, so that anchor
+/// hits are rare and verification is cheap.
+fn pick_anchor(pieces: &[Piece]) -> usize {
+    let mut best = 0;
+    let mut best_len = 0;
+    for (i, p) in pieces.iter().enumerate() {
+        if let Piece::Lit(s) = p {
+            let len = s.trim().len();
+            if len > best_len {
+                best = i;
+                best_len = len;
+            }
+        }
+    }
+    best
+}
+
+/// The automaton folds ASCII case only; for a literal with non-ASCII cased
+/// letters, also search its all-lower and all-upper forms.
+fn case_variants(lit: &str) -> Vec<String> {
+    let mut out = vec![lit.to_string()];
+    if !lit.is_ascii() {
+        for v in [lit.to_lowercase(), lit.to_uppercase()] {
+            if !out.contains(&v) && v.len() == lit.len() {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Collapses whitespace runs to one ASCII space. `map[i]` is the offset in
+/// `src` of normalised byte `i`; `map[norm.len()]` is `src.len()`. For a
+/// collapsed run, the space maps to the run's start and the next byte to the
+/// run's end, so a span that ends or starts at a space maps to whole runs.
+fn normalise(src: &[u8], norm: &mut Vec<u8>, map: &mut Vec<u32>) {
+    norm.clear();
+    map.clear();
+    let mut i = 0;
+    while i < src.len() {
+        let w = text::ws_len(&src[i..]);
+        if w > 0 {
+            norm.push(b' ');
+            map.push(i as u32);
+            i += w;
+            while i < src.len() {
+                let w = text::ws_len(&src[i..]);
+                if w == 0 {
+                    break;
+                }
+                i += w;
+            }
+        } else {
+            norm.push(src[i]);
+            map.push(i as u32);
+            i += 1;
+        }
+    }
+    map.push(src.len() as u32);
+}
+
+/// Checks `rule` around an anchor hit `[s, e)` of `hay`; returns the whole
+/// match.
+fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    let k = rule.anchor;
+    if rule.case {
+        let Piece::Lit(lit) = &rule.pieces[k] else {
+            return None;
+        };
+        if &hay[s..e] != lit.as_bytes() {
+            return None;
+        }
+    } else if !hay[s..e].is_ascii() && !unicode_eq(&hay[s..e], &rule.pieces[k]) {
+        return None;
+    }
+    let end = match_forward(rule, &rule.pieces[k + 1..], hay, e, None)?;
+    let start = if k == 0 {
+        s
+    } else {
+        match_backward(rule, &rule.pieces[..k], hay, s)?
+    };
+    if !text::is_boundary(hay, start) || !text::is_boundary(hay, end) {
+        return None;
+    }
+    if rule.at_start && start != 0 {
+        return None;
+    }
+    if rule.at_end && !text::only_closing(&hay[end..]) {
+        return None;
+    }
+    Some((start, end))
+}
+
+/// Non-ASCII literal text matched by a case-variant anchor: compare with
+/// Unicode lowercase.
+fn unicode_eq(found: &[u8], piece: &Piece) -> bool {
+    let (Ok(found), Piece::Lit(lit)) = (std::str::from_utf8(found), piece) else {
+        return false;
+    };
+    found.to_lowercase() == lit.to_lowercase()
+}
+
+/// Finds where `pieces` (those before the anchor) start, given that they must
+/// end exactly at `end`. A leading free-text placeholder reaches back to the
+/// start of the line; otherwise the start is tried at token starts, farthest
+/// first, so the longest match wins.
+fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Option<usize> {
+    if let Piece::Hole(h) = pieces[0] {
+        if h.is_free() {
+            return match_forward(rule, pieces, hay, 0, Some(end)).map(|_| 0);
+        }
+    }
+    // Candidate starts: up to 12 token starts to the left of `end`.
+    let mut starts = [0usize; 12];
+    let mut n = 0;
+    let mut p = end;
+    while p > 0 && n < starts.len() {
+        p -= 1;
+        let at_token_start = p == 0 || matches!(hay[p - 1], b' ' | b'(' | b'[' | b'"' | b'/');
+        if at_token_start && p < end {
+            starts[n] = p;
+            n += 1;
+        }
+        if end - p > 200 {
+            break;
+        }
+    }
+    starts[..n]
+        .iter()
+        .rev()
+        .find(|&&st| match_forward(rule, pieces, hay, st, Some(end)).is_some())
+        .copied()
+}
+
+/// Matches `pieces` at `pos`; returns the end of the first match found (holes
+/// try their preferred lengths first). With `want_end`, the match must end
+/// exactly there.
+fn match_forward(
+    rule: &Rule,
+    pieces: &[Piece],
+    hay: &[u8],
+    pos: usize,
+    want_end: Option<usize>,
+) -> Option<usize> {
+    let Some((first, rest)) = pieces.split_first() else {
+        return match want_end {
+            Some(e) if e != pos => None,
+            _ => Some(pos),
+        };
+    };
+    match first {
+        Piece::Lit(lit) => {
+            let n = lit.len();
+            if pos + n > hay.len() || !lit_eq(&hay[pos..pos + n], lit, rule.case) {
+                return None;
+            }
+            match_forward(rule, rest, hay, pos + n, want_end)
+        }
+        Piece::Hole(Hole::Text) => {
+            // As little as needed: shortest first, at most 200 bytes.
+            let limit = hay.len().min(pos + 200);
+            let mut end = pos + 1;
+            while end <= limit {
+                if text::is_char_boundary(hay, end) {
+                    if let Some(e) = match_forward(rule, rest, hay, end, want_end) {
+                        return Some(e);
+                    }
+                }
+                end += 1;
+            }
+            None
+        }
+        Piece::Hole(h) => {
+            let mut ends = Ends::default();
+            hole_ends(*h, hay, pos, &mut ends);
+            ends.as_slice()
+                .iter()
+                .find_map(|&end| match_forward(rule, rest, hay, end, want_end))
+        }
+    }
+}
+
+fn lit_eq(found: &[u8], lit: &str, case: bool) -> bool {
+    if case {
+        found == lit.as_bytes()
+    } else if found.eq_ignore_ascii_case(lit.as_bytes()) {
+        true
+    } else if !lit.is_ascii() {
+        std::str::from_utf8(found).is_ok_and(|f| f.to_lowercase() == lit.to_lowercase())
+    } else {
+        false
+    }
+}
+
+/// Candidate end offsets for a placeholder, most preferred first.
+#[derive(Default)]
+struct Ends {
+    buf: [usize; 16],
+    len: usize,
+}
+
+impl Ends {
+    fn push(&mut self, e: usize) {
+        if self.len < self.buf.len() && !self.as_slice().contains(&e) {
+            self.buf[self.len] = e;
+            self.len += 1;
+        }
+    }
+    fn as_slice(&self) -> &[usize] {
+        &self.buf[..self.len]
+    }
+}
+
+fn hole_ends(h: Hole, hay: &[u8], pos: usize, out: &mut Ends) {
+    let rest = &hay[pos..];
+    match h {
+        Hole::Num => {
+            if let Some(n) = text::number_len(rest) {
+                out.push(pos + n);
+            }
+        }
+        Hole::Dur => {
+            if let Some(n) = text::duration_len(rest) {
+                out.push(pos + n);
+            }
+        }
+        Hole::Date => text::date_lens(rest, &mut |n| out.push(pos + n)),
+        Hole::Time => text::time_lens(rest, &mut |n| out.push(pos + n)),
+        Hole::Handle => {
+            if let Some(n) = text::handle_len(rest) {
+                out.push(pos + n);
+                let trimmed = rest[..n]
+                    .iter()
+                    .rposition(|&b| b != b'.')
+                    .map_or(0, |i| i + 1);
+                if trimmed > 1 {
+                    out.push(pos + trimmed);
+                }
+            }
+        }
+        Hole::Url => {
+            if let Some(n) = text::url_len(rest) {
+                out.push(pos + n);
+                let trimmed = text::trim_closing_punct(&rest[..n]);
+                if trimmed > 0 {
+                    out.push(pos + trimmed);
+                }
+            }
+        }
+        Hole::Word => {
+            let n = text::token_len(rest);
+            if n > 0 {
+                out.push(pos + n);
+                // Shorter ends before trailing punctuation: `Getty)` -> `Getty`.
+                let mut m = n;
+                while m > 1 && text::is_punct(rest[m - 1]) {
+                    m -= 1;
+                    out.push(pos + m);
+                }
+            }
+        }
+        Hole::Name => text::name_lens(rest, &mut |n| out.push(pos + n)),
+        Hole::Caps => text::caps_lens(rest, &mut |n| out.push(pos + n)),
+        Hole::Rest => {
+            if rest.iter().any(|b| !b.is_ascii_whitespace()) {
+                out.push(hay.len());
+            }
+        }
+        Hole::Headline => {
+            let words = text::count_words(rest);
+            if words >= 1 && words <= 30 {
+                out.push(hay.len());
+            }
+        }
+        Hole::Text => unreachable!("handled by match_forward"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns;
+
+    fn matcher(text: &str) -> Matcher {
+        let f = patterns::parse("t.txt", "t", text).unwrap();
+        let defs = f
+            .rules
+            .into_iter()
+            .map(|r| (0usize, "t.txt".to_string(), r))
+            .collect();
+        Matcher::new(defs).unwrap()
+    }
+
+    fn spans<'a>(m: &Matcher, line: &'a str) -> Vec<&'a str> {
+        let mut hits = Vec::new();
+        m.find(line.as_bytes(), &mut Scratch::default(), &mut hits);
+        hits.iter().map(|h| &line[h.start..h.end]).collect()
+    }
+
+    #[test]
+    fn literal_case_and_whitespace_insensitive() {
+        let m = matcher("[line]\nAdvertisement Continue reading the main story\n");
+        assert_eq!(
+            spans(&m, "ADVERTISEMENT  continue\u{a0}reading the main story"),
+            vec!["ADVERTISEMENT  continue\u{a0}reading the main story"]
+        );
+        assert!(spans(&m, "Advertisement Continue reading").is_empty());
+    }
+
+    #[test]
+    fn word_boundaries() {
+        let m = matcher("[line]\nPhoto\n");
+        assert_eq!(spans(&m, "Photo"), vec!["Photo"]);
+        assert!(spans(&m, "Photographs").is_empty());
+        assert!(spans(&m, "telePhoto").is_empty());
+        assert_eq!(spans(&m, "(Photo)"), vec!["Photo"]);
+    }
+
+    #[test]
+    fn case_option() {
+        let m = matcher("[span case]\nADVERTISEMENT\n");
+        assert_eq!(spans(&m, "x ADVERTISEMENT y"), vec!["ADVERTISEMENT"]);
+        assert!(spans(&m, "an advertisement y").is_empty());
+    }
+
+    #[test]
+    fn placeholders() {
+        let m = matcher(
+            "[line]\n{dur} - Source: {caps}\n[span]\nA post shared by {text} ({handle}) on {date} at {time}\n— {text} ({handle}) {date}\n{n} of {n}\n{name}/Getty Images\n(Photo: {text})\n",
+        );
+        assert_eq!(
+            spans(&m, "02:19 - Source: CNN"),
+            vec!["02:19 - Source: CNN"]
+        );
+        assert!(spans(&m, "2 - Source: CNN").is_empty());
+        let l = "day off A post shared by ♡DOVE♡ (@dovecameron) on May 31, 2018 at 12:49pm PDT";
+        assert_eq!(
+            spans(&m, l),
+            vec!["A post shared by ♡DOVE♡ (@dovecameron) on May 31, 2018 at 12:49pm PDT"]
+        );
+        let l = "so sorry. — Ariana Grande (@ArianaGrande) May 23, 2017";
+        assert_eq!(
+            spans(&m, l),
+            vec!["— Ariana Grande (@ArianaGrande) May 23, 2017"]
+        );
+        assert_eq!(spans(&m, "Hide 15 of 66"), vec!["15 of 66"]);
+        assert!(spans(&m, "one of the best").is_empty());
+        assert_eq!(
+            spans(&m, "(Photo by Kevin Winter/Getty Images)"),
+            vec!["Kevin Winter/Getty Images"]
+        );
+        assert_eq!(
+            spans(&m, "she said (Photo: Paul Sancya, AP) and left"),
+            vec!["(Photo: Paul Sancya, AP)"]
+        );
+    }
+
+    #[test]
+    fn nbsp_line_maps_back_to_original_offsets() {
+        let m = matcher("[line]\n{caps} —\n");
+        let line = "CNN\u{a0} —\u{a0} ";
+        assert_eq!(spans(&m, line), vec!["CNN\u{a0} —"]);
+    }
+
+    #[test]
+    fn span_edges() {
+        let m = matcher("[span end case]\nAdvertisement\n");
+        assert_eq!(
+            spans(&m, "of the actress Advertisement"),
+            vec!["Advertisement"]
+        );
+        assert!(spans(&m, "Advertisement works").is_empty());
+        let m = matcher("[span start]\nMORE: {rest}\n");
+        assert_eq!(spans(&m, "MORE: Brad is back"), vec!["MORE: Brad is back"]);
+        assert!(spans(&m, "He wanted MORE: fame").is_empty());
+    }
+
+    #[test]
+    fn unicode_case_variants() {
+        let m = matcher("[line]\nÉdition française\n");
+        assert_eq!(spans(&m, "ÉDITION FRANÇAISE"), vec!["ÉDITION FRANÇAISE"]);
+        assert_eq!(spans(&m, "édition française"), vec!["édition française"]);
+    }
+}

@@ -1,0 +1,744 @@
+//! Small byte-level text helpers shared by the matcher and the detector:
+//! whitespace, word boundaries, the shapes placeholders match, and the cheap
+//! line features (word count, terminal punctuation, capitalisation) that
+//! tell a sentence of prose from a label.
+//!
+//! Everything works on UTF-8 bytes and never panics on any input: offsets
+//! handed out are always on character boundaries.
+
+/// Length of the whitespace character at the start of `s`, or 0. Knows ASCII
+/// whitespace and the Unicode spaces scraped text carries (NBSP, thin and
+/// other typographic spaces, line/paragraph separators, ideographic space).
+#[inline]
+pub(crate) fn ws_len(s: &[u8]) -> usize {
+    match s {
+        [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c, ..] => 1,
+        [0xc2, 0x85 | 0xa0, ..] => 2,
+        [0xe1, 0x9a, 0x80, ..] => 3,
+        [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..] => 3,
+        [0xe2, 0x81, 0x9f, ..] => 3,
+        [0xe3, 0x80, 0x80, ..] => 3,
+        _ => 0,
+    }
+}
+
+/// Length of the whitespace character that ends `s`, or 0.
+fn ws_len_back(s: &[u8]) -> usize {
+    for n in [1, 2, 3] {
+        if s.len() >= n && ws_len(&s[s.len() - n..]) == n {
+            return n;
+        }
+    }
+    0
+}
+
+/// The range of `s` without leading and trailing whitespace.
+pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
+    let mut lo = 0;
+    while lo < s.len() {
+        let n = ws_len(&s[lo..]);
+        if n == 0 {
+            break;
+        }
+        lo += n;
+    }
+    let mut hi = s.len();
+    while hi > lo {
+        let n = ws_len_back(&s[lo..hi]);
+        if n == 0 {
+            break;
+        }
+        hi -= n;
+    }
+    (lo, hi)
+}
+
+/// `s` without trailing whitespace.
+pub(crate) fn trim_end(s: &[u8]) -> &[u8] {
+    let mut hi = s.len();
+    loop {
+        let n = ws_len_back(&s[..hi]);
+        if n == 0 {
+            return &s[..hi];
+        }
+        hi -= n;
+    }
+}
+
+/// True when `s` is empty or only whitespace.
+pub(crate) fn is_blank(s: &[u8]) -> bool {
+    let (lo, hi) = trim_range(s);
+    lo == hi
+}
+
+pub(crate) fn is_char_boundary(s: &[u8], i: usize) -> bool {
+    i == 0 || i >= s.len() || (s[i] & 0xc0) != 0x80
+}
+
+/// The character starting at `i`, if any.
+fn char_at(s: &[u8], i: usize) -> Option<char> {
+    if i >= s.len() {
+        return None;
+    }
+    let b = s[i];
+    if b < 0x80 {
+        return Some(b as char);
+    }
+    let n = match b {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    };
+    std::str::from_utf8(s.get(i..i + n)?).ok()?.chars().next()
+}
+
+/// The character ending at `i`, if any.
+fn char_before(s: &[u8], i: usize) -> Option<char> {
+    if i == 0 || i > s.len() {
+        return None;
+    }
+    let mut j = i - 1;
+    while j > 0 && (s[j] & 0xc0) == 0x80 && i - j < 4 {
+        j -= 1;
+    }
+    char_at(s, j)
+}
+
+fn is_word_char(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
+/// True when offset `i` does not split a word: the characters on either side
+/// are not both letters or digits.
+pub(crate) fn is_boundary(s: &[u8], i: usize) -> bool {
+    !(is_word_char(char_before(s, i)) && is_word_char(char_at(s, i)))
+}
+
+/// ASCII punctuation that may trail a token without being part of it.
+pub(crate) fn is_punct(b: u8) -> bool {
+    matches!(
+        b,
+        b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b']' | b'"' | b'\'' | b'>' | b'}'
+    )
+}
+
+/// True when `s` holds only whitespace and closing punctuation, as after the
+/// last word of a line: `.`, `…`, `)`, quotes, dashes, `|`.
+pub(crate) fn only_closing(s: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(s) else {
+        return false;
+    };
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '.' | ','
+                    | ':'
+                    | ';'
+                    | '!'
+                    | '?'
+                    | ')'
+                    | ']'
+                    | '"'
+                    | '\''
+                    | '…'
+                    | '”'
+                    | '’'
+                    | '»'
+                    | '›'
+                    | '|'
+                    | '-'
+                    | '–'
+                    | '—'
+                    | '>'
+            )
+    })
+}
+
+/// Length of `s` without trailing closing punctuation.
+pub(crate) fn trim_closing_punct(s: &[u8]) -> usize {
+    let mut n = s.len();
+    while n > 0 && is_punct(s[n - 1]) {
+        n -= 1;
+    }
+    n
+}
+
+/// Length of the token (run of non-whitespace) at the start of `s`.
+pub(crate) fn token_len(s: &[u8]) -> usize {
+    let mut i = 0;
+    while i < s.len() && ws_len(&s[i..]) == 0 {
+        i += 1;
+    }
+    i
+}
+
+/// Number of whitespace-separated words.
+pub(crate) fn count_words(s: &[u8]) -> usize {
+    let mut n = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < s.len() {
+        let w = ws_len(&s[i..]);
+        if w > 0 {
+            in_word = false;
+            i += w;
+        } else {
+            if !in_word {
+                n += 1;
+            }
+            in_word = true;
+            i += 1;
+        }
+    }
+    n
+}
+
+fn digits(s: &[u8]) -> usize {
+    s.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// `{n}`: `302`, `1,204`, `4.83`, `1.2K`, `10+`.
+pub(crate) fn number_len(s: &[u8]) -> Option<usize> {
+    let mut i = digits(s);
+    if i == 0 {
+        return None;
+    }
+    while i + 1 < s.len() && matches!(s[i], b',' | b'.') && s[i + 1].is_ascii_digit() {
+        i += 1 + digits(&s[i + 1..]);
+    }
+    if i < s.len() && matches!(s[i], b'k' | b'K' | b'm' | b'M' | b'+') {
+        let after = s.get(i + 1).copied();
+        if !after.is_some_and(|b| b.is_ascii_alphanumeric()) {
+            i += 1;
+        }
+    }
+    Some(i)
+}
+
+/// `{dur}`: `2:19`, `02:19`, `1:02:19`.
+pub(crate) fn duration_len(s: &[u8]) -> Option<usize> {
+    let h = digits(s);
+    if !(1..=2).contains(&h) || s.get(h) != Some(&b':') {
+        return None;
+    }
+    let m = digits(&s[h + 1..]);
+    if m != 2 {
+        return None;
+    }
+    let mut n = h + 3;
+    if s.get(n) == Some(&b':') && digits(&s[n + 1..]) == 2 {
+        n += 3;
+    }
+    Some(n)
+}
+
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+];
+
+/// Length of a word from `list` (case-insensitive) at the start of `s`,
+/// with an optional trailing `.`, ending at a word boundary.
+fn word_from(s: &[u8], list: &[&str]) -> Option<usize> {
+    let n = s.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if n == 0 {
+        return None;
+    }
+    let w = &s[..n];
+    if !list.iter().any(|m| m.as_bytes().eq_ignore_ascii_case(w)) {
+        return None;
+    }
+    Some(if s.get(n) == Some(&b'.') { n + 1 } else { n })
+}
+
+/// Skips `, ` or ` ` at the start of `s`; returns the length skipped.
+fn sep(s: &[u8]) -> usize {
+    match s {
+        [b',', b' ', ..] => 2,
+        [b' ', ..] => 1,
+        _ => 0,
+    }
+}
+
+/// `{date}` candidates, longest first: `May 31, 2018`, `Fri, October 13,
+/// 2017`, `Feb. 3`, `31 May 2018`, `5/31/2018`, `2018-05-31`.
+pub(crate) fn date_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
+    // Optional weekday.
+    let mut base = 0;
+    if let Some(n) = word_from(s, WEEKDAYS) {
+        let k = sep(&s[n..]);
+        if k > 0 {
+            base = n + k;
+        }
+    }
+    let t = &s[base..];
+    // Month D[th][, YYYY]
+    if let Some(m) = word_from(t, MONTHS) {
+        let k = sep(&t[m..]);
+        if k == 1 {
+            let d = digits(&t[m + 1..]);
+            if (1..=2).contains(&d) {
+                let mut n = m + 1 + d;
+                let suffix = t[n..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphabetic())
+                    .count();
+                if suffix == 2 {
+                    n += 2;
+                }
+                let k = sep(&t[n..]);
+                if k > 0 && digits(&t[n + k..]) == 4 {
+                    out(base + n + k + 4);
+                }
+                out(base + n);
+                return;
+            }
+            if digits(&t[m + 1..]) == 4 {
+                out(base + m + 1 + 4); // "May 2018"
+                return;
+            }
+        }
+    }
+    // D Month[,] YYYY
+    let d = digits(t);
+    if (1..=2).contains(&d) && t.get(d) == Some(&b' ') {
+        if let Some(m) = word_from(&t[d + 1..], MONTHS) {
+            let n = d + 1 + m;
+            let k = sep(&t[n..]);
+            if k > 0 && digits(&t[n + k..]) == 4 {
+                out(base + n + k + 4);
+            }
+            out(base + n);
+            return;
+        }
+    }
+    // D/D/YY(YY) and YYYY-MM-DD
+    if (1..=2).contains(&d) && t.get(d) == Some(&b'/') {
+        let d2 = digits(&t[d + 1..]);
+        if (1..=2).contains(&d2) && t.get(d + 1 + d2) == Some(&b'/') {
+            let y = digits(&t[d + 2 + d2..]);
+            if y == 2 || y == 4 {
+                out(base + d + 2 + d2 + y);
+            }
+        }
+    }
+    if d == 4
+        && t.get(4) == Some(&b'-')
+        && digits(&t[5..]) == 2
+        && t.get(7) == Some(&b'-')
+        && digits(&t[8..]) == 2
+    {
+        out(base + 10);
+    }
+}
+
+/// `{time}` candidates, longest first: `1:04pm PST`, `12:49 PM`, `9 p.m. ET`,
+/// `17:00 IST`.
+pub(crate) fn time_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
+    let h = digits(s);
+    if !(1..=2).contains(&h) {
+        return;
+    }
+    let mut n = h;
+    let mut has_minutes = false;
+    if s.get(n) == Some(&b':') && digits(&s[n + 1..]) == 2 {
+        n += 3;
+        has_minutes = true;
+    }
+    let mut m = n;
+    if s.get(m) == Some(&b' ') {
+        m += 1;
+    }
+    let meridiem = [&b"a.m."[..], b"p.m.", b"am", b"pm"]
+        .iter()
+        .find(|w| s.len() >= m + w.len() && s[m..m + w.len()].eq_ignore_ascii_case(w))
+        .map(|w| w.len());
+    let end = match meridiem {
+        Some(w) => m + w,
+        None if has_minutes => n,
+        None => return,
+    };
+    // Optional zone: 2-4 capital letters.
+    if s.get(end) == Some(&b' ') {
+        let z = s[end + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase())
+            .count();
+        let after = s.get(end + 1 + z);
+        if (2..=4).contains(&z) && !after.is_some_and(|b| b.is_ascii_alphanumeric()) {
+            out(end + 1 + z);
+        }
+    }
+    out(end);
+}
+
+/// `{handle}`: `@name`, letters, digits, `_` and `.`.
+pub(crate) fn handle_len(s: &[u8]) -> Option<usize> {
+    if s.first() != Some(&b'@') {
+        return None;
+    }
+    let n = s[1..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        .count();
+    (n > 0).then_some(n + 1)
+}
+
+/// `{url}`: a token that is a link: `http://`, `https://`, `www.`,
+/// `pic.twitter.com/...`, or `host.tld/...`.
+pub(crate) fn url_len(s: &[u8]) -> Option<usize> {
+    let n = token_len(s);
+    if n < 4 {
+        return None;
+    }
+    let tok = &s[..n];
+    let lower_starts = |p: &[u8]| tok.len() >= p.len() && tok[..p.len()].eq_ignore_ascii_case(p);
+    let is_link = lower_starts(b"http://")
+        || lower_starts(b"https://")
+        || lower_starts(b"www.")
+        || memchr::memmem::find(tok, b"://").is_some()
+        || tok.iter().position(|&b| b == b'/').is_some_and(|slash| {
+            let host = &tok[..slash];
+            host.contains(&b'.')
+                && host
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+                && host
+                    .iter()
+                    .rposition(|&b| b == b'.')
+                    .is_some_and(|d| host.len() - d > 2)
+        });
+    is_link.then_some(n)
+}
+
+fn is_upper_start(s: &[u8]) -> bool {
+    char_at(s, 0).is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// Length of a name word: letters, digits and `'’.-`, starting anywhere.
+fn name_word_len(s: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(c) = char_at(s, i) {
+        if c.is_alphanumeric() || matches!(c, '\'' | '’' | '.' | '-') {
+            i += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+const NAME_LINKS: &[&str] = &[
+    "de", "van", "von", "der", "den", "da", "di", "del", "la", "le", "bin", "al", "and", "&",
+];
+
+/// `{name}` candidates, longest first: one to five capitalised words, with
+/// lowercase particles (`de`, `van`, `and`) allowed between them.
+pub(crate) fn name_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
+    let mut ends = [0usize; 5];
+    let mut count = 0;
+    let mut i = 0;
+    let mut words = 0;
+    while words < 7 && count < ends.len() {
+        let w = name_word_len(&s[i..]);
+        let is_link = w > 0 && count > 0 && NAME_LINKS.iter().any(|l| l.as_bytes() == &s[i..i + w]);
+        let is_amp = count > 0 && s[i..].starts_with(b"& ");
+        if is_link || is_amp {
+            i += if is_amp { 1 } else { w };
+        } else if w > 0 && is_upper_start(&s[i..]) {
+            let sentence_end = w > 2 && s[i + w - 1] == b'.';
+            i += w;
+            ends[count] = i;
+            count += 1;
+            if sentence_end {
+                // `Doe.` ends the sentence; `J.` is an initial.
+                break;
+            }
+        } else {
+            break;
+        }
+        words += 1;
+        if s.get(i) != Some(&b' ') {
+            break;
+        }
+        i += 1;
+    }
+    for &e in ends[..count].iter().rev() {
+        // A trailing `.` belongs to the sentence, not the name (`Doe.`),
+        // unless it is an initial (`J.`).
+        if e >= 2 && s[e - 1] == b'.' && s[e - 2].is_ascii_lowercase() {
+            out(e - 1);
+        }
+        out(e);
+    }
+}
+
+/// `{caps}` candidates, longest first: one to three all-capital words of
+/// two or more letters (`CNN`, `AP`, `BANG SHOWBIZ`, `AFP/GETTY`).
+pub(crate) fn caps_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
+    let mut ends = [0usize; 3];
+    let mut count = 0;
+    let mut i = 0;
+    while count < ends.len() {
+        let w = s[i..]
+            .iter()
+            .take_while(|b| {
+                b.is_ascii_uppercase() || matches!(b, b'&' | b'.' | b'-' | b'\'' | b'/')
+            })
+            .count();
+        let letters = s[i..i + w]
+            .iter()
+            .filter(|b| b.is_ascii_uppercase())
+            .count();
+        if letters < 2 || s.get(i + w).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            break;
+        }
+        let mut e = i + w;
+        while e > i && matches!(s[e - 1], b'.' | b'-' | b'\'' | b'/') {
+            e -= 1;
+        }
+        ends[count] = e;
+        count += 1;
+        i += w;
+        if s.get(i) != Some(&b' ') {
+            break;
+        }
+        i += 1;
+    }
+    for &e in ends[..count].iter().rev() {
+        out(e);
+    }
+}
+
+/// Cheap features of a line, used to tell a sentence of the article from a
+/// label, a headline or a list item.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Whitespace-separated words.
+    pub words: u32,
+    /// Bytes, trimmed.
+    pub len: u32,
+    /// The line ends in sentence punctuation (`.`, `!`, `?`, `…`, possibly
+    /// followed by closing quotes or brackets).
+    pub terminal: bool,
+    /// Words of four or more letters.
+    pub long_words: u32,
+    /// ... of which start with a capital letter.
+    pub capitalised: u32,
+    /// The line holds at least one letter or digit.
+    pub has_alnum: bool,
+}
+
+impl Shape {
+    pub(crate) fn of(line: &[u8]) -> Shape {
+        let (lo, hi) = trim_range(line);
+        let s = &line[lo..hi];
+        let mut shape = Shape {
+            len: s.len() as u32,
+            ..Shape::default()
+        };
+        let mut i = 0;
+        while i < s.len() {
+            let w = ws_len(&s[i..]);
+            if w > 0 {
+                i += w;
+                continue;
+            }
+            let t = token_len(&s[i..]);
+            let tok = &s[i..i + t];
+            shape.words += 1;
+            // Letters of the token, skipping leading quotes and brackets.
+            let start = tok
+                .iter()
+                .position(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
+            if let Some(st) = start {
+                shape.has_alnum |= tok[st..].iter().any(|b| b.is_ascii_alphanumeric())
+                    || char_at(tok, st).is_some_and(char::is_alphanumeric);
+                let letters = std::str::from_utf8(&tok[st..])
+                    .map(|w| w.chars().take_while(|c| c.is_alphabetic()).count())
+                    .unwrap_or(0);
+                if letters >= 4 {
+                    shape.long_words += 1;
+                    if char_at(tok, st).is_some_and(char::is_uppercase) {
+                        shape.capitalised += 1;
+                    }
+                }
+            }
+            i += t;
+        }
+        shape.terminal = ends_sentence(s);
+        shape
+    }
+
+    /// Most long words capitalised: a headline or a name, not a sentence.
+    pub(crate) fn is_title_case(&self) -> bool {
+        self.long_words >= 2 && self.capitalised * 4 >= self.long_words * 3
+    }
+
+    /// Reads as a sentence of prose: enough words, sentence punctuation at
+    /// the end, and not set in title case.
+    pub(crate) fn is_prose(&self) -> bool {
+        (self.terminal && self.words >= 6 && !self.is_title_case()) || self.words >= 40
+    }
+
+    /// Short enough to be a label, a card title or a list item.
+    pub(crate) fn is_short(&self) -> bool {
+        self.words <= 16 && self.len <= 160
+    }
+}
+
+/// True when `s` (trimmed) ends in sentence punctuation, looking through
+/// closing quotes and brackets.
+fn ends_sentence(s: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(s) else {
+        return false;
+    };
+    for c in s.chars().rev() {
+        match c {
+            '.' | '!' | '?' | '…' => return true,
+            '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '*' => continue,
+            _ => return false,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(f: fn(&[u8], &mut dyn FnMut(usize)), s: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        f(s.as_bytes(), &mut |n| v.push(s[..n].to_string()));
+        v
+    }
+
+    #[test]
+    fn whitespace() {
+        assert_eq!(trim_range("  a b\u{a0} ".as_bytes()), (2, 5));
+        assert_eq!(trim_end("ab \u{3000}\t".as_bytes()), b"ab");
+        assert!(is_blank(" \u{a0}\u{2009}\t".as_bytes()));
+        assert!(!is_blank(b" x "));
+        assert_eq!(count_words("a  b\u{a0}c ".as_bytes()), 3);
+    }
+
+    #[test]
+    fn boundaries() {
+        let s = "aé b".as_bytes();
+        assert!(!is_boundary(s, 1));
+        assert!(is_boundary(s, 3));
+        assert!(is_boundary(s, 0));
+        assert!(is_boundary(s, s.len()));
+    }
+
+    #[test]
+    fn shapes_of_holes() {
+        assert_eq!(number_len(b"1,204 shares"), Some(5));
+        assert_eq!(number_len(b"4.83 /"), Some(4));
+        assert_eq!(number_len(b"1.2K Shares"), Some(4));
+        assert_eq!(number_len(b"x"), None);
+        assert_eq!(duration_len(b"02:19 -"), Some(5));
+        assert_eq!(duration_len(b"1:02:19"), Some(7));
+        assert_eq!(duration_len(b"123:45"), None);
+        assert_eq!(
+            all(date_lens, "May 31, 2018 at"),
+            vec!["May 31, 2018", "May 31"]
+        );
+        assert_eq!(all(date_lens, "Feb. 3 x"), vec!["Feb. 3"]);
+        assert_eq!(
+            all(date_lens, "Fri, October 13, 2017 The"),
+            vec!["Fri, October 13, 2017", "Fri, October 13"]
+        );
+        assert_eq!(all(date_lens, "31 May 2018"), vec!["31 May 2018", "31 May"]);
+        assert_eq!(all(date_lens, "5/31/2018"), vec!["5/31/2018"]);
+        assert_eq!(all(date_lens, "2018-05-31"), vec!["2018-05-31"]);
+        assert!(all(date_lens, "Maybe 3").is_empty());
+        assert_eq!(
+            all(time_lens, "12:49pm PDT"),
+            vec!["12:49pm PDT", "12:49pm"]
+        );
+        assert_eq!(all(time_lens, "9 p.m. ET"), vec!["9 p.m. ET", "9 p.m."]);
+        assert_eq!(all(time_lens, "17:00 IST"), vec!["17:00 IST", "17:00"]);
+        assert!(all(time_lens, "9 people").is_empty());
+        assert_eq!(handle_len(b"@zayn) on"), Some(5));
+        assert_eq!(url_len(b"pic.twitter.com/Qg5L5HcnvL rest"), Some(26));
+        assert_eq!(url_len(b"https://t.co/x"), Some(14));
+        assert_eq!(url_len(b"and/or"), None);
+        assert_eq!(
+            all(name_lens, "Kevin Winter/Getty"),
+            vec!["Kevin Winter", "Kevin"]
+        );
+        assert_eq!(
+            all(name_lens, "Jane Doe. She"),
+            vec!["Jane Doe", "Jane Doe.", "Jane"]
+        );
+        assert_eq!(
+            all(name_lens, "Ludwig van Beethoven x"),
+            vec!["Ludwig van Beethoven", "Ludwig"]
+        );
+        assert!(all(name_lens, "the man").is_empty());
+        assert_eq!(all(caps_lens, "CNN —"), vec!["CNN"]);
+        assert_eq!(
+            all(caps_lens, "BANG SHOWBIZ x"),
+            vec!["BANG SHOWBIZ", "BANG"]
+        );
+        assert!(all(caps_lens, "Cnn").is_empty());
+    }
+
+    #[test]
+    fn shape_features() {
+        let s = Shape::of("Russian President Vladimir Putin spoke by telephone with US President-elect Donald Trump Monday, according to statements.".as_bytes());
+        assert!(s.is_prose(), "{s:?}");
+        let s = Shape::of(
+            b"Sarah Michelle Gellar Plays 'Shag, Marry, Kill' With the 'Buffy' Boys on 'WWHL'!",
+        );
+        assert!(s.is_title_case() && !s.is_prose(), "{s:?}");
+        let s = Shape::of(b"Putin congratulates Trump on \"historic\" win");
+        assert!(!s.is_prose() && s.is_short());
+        assert!(Shape::of("He said “no.”".as_bytes()).terminal);
+        assert!(!Shape::of(" — ".as_bytes()).has_alnum);
+    }
+}

@@ -1,0 +1,2 @@
+//! The integration test binary (one binary, a module per area).
+mod samples;
