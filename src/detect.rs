@@ -255,9 +255,14 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
         let mut last_end = 0;
         for h in &self.hits {
-            if self.matcher.rules[h.rule as usize].scope == Scope::Span && h.start >= last_end {
-                self.cuts.push((h.start, h.end, h.rule));
-                last_end = h.end;
+            if self.matcher.rules[h.rule as usize].scope != Scope::Span || h.start < last_end {
+                continue;
+            }
+            if let Some((s, e)) = text::align_cut(line, h.start, h.end) {
+                if s >= last_end {
+                    self.cuts.push((s, e, h.rule));
+                    last_end = e;
+                }
             }
         }
         if self.cuts.is_empty() {

@@ -68,10 +68,9 @@ impl<W: Write> Editor<W> {
         self.write_line(text::trim_end(line))
     }
 
-    /// Keeps a line with the byte ranges `cuts` (sorted, not overlapping)
-    /// removed. The pieces around each cut are joined with one space, or
-    /// none before closing punctuation; a line left without letters or
-    /// digits is dropped.
+    /// Keeps a line with the byte ranges `cuts` (sorted, not overlapping,
+    /// whole tokens) removed. The pieces around each cut are joined with one
+    /// space; a line left without letters or digits is dropped.
     pub fn keep_cut(&mut self, line: &[u8], cuts: &[(usize, usize)]) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         stitch(line, cuts, &mut buf);
@@ -146,12 +145,9 @@ fn push_piece(out: &mut Vec<u8>, piece: &[u8], first: bool) {
     }
     let trimmed = text::trim_end(out).len();
     out.truncate(trimmed);
-    let glue = !text::is_blank(out)
-        && !matches!(
-            piece[0],
-            b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b']'
-        );
-    if glue {
+    // Always a space, even before punctuation: gluing `,` to the word
+    // before it would make a word the input never had.
+    if !text::is_blank(out) {
         out.push(b' ');
     }
     out.extend_from_slice(piece);
@@ -170,7 +166,7 @@ mod tests {
     #[test]
     fn stitching() {
         assert_eq!(cut("a b X c d", &[(4, 5)]), "a b c d");
-        assert_eq!(cut("a b (X) .", &[(4, 7)]), "a b.");
+        assert_eq!(cut("a b (X) .", &[(4, 7)]), "a b .");
         assert_eq!(cut("X a b", &[(0, 1)]), "a b");
         assert_eq!(cut("a b X", &[(4, 5)]), "a b");
         assert_eq!(cut("  a X b", &[(4, 5)]), "  a b");

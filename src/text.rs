@@ -114,6 +114,28 @@ pub(crate) fn is_boundary(s: &[u8], i: usize) -> bool {
     !(is_word_char(char_before(s, i)) && is_word_char(char_at(s, i)))
 }
 
+/// Widens a cut `[s, e)` to whole tokens so that it never leaves a
+/// fragment of a word behind (which would be a word the input never had).
+/// The cut may grow over punctuation in the same token (`(Photo: AP).` takes
+/// the `.`), but not over letters or digits (`babygirl!pic.twitter.com/x`
+/// keeps its cut off): then `None`.
+pub(crate) fn align_cut(line: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    let mut lo = s;
+    while lo > 0 && ws_len_back(&line[..lo]) == 0 {
+        lo -= 1;
+    }
+    let mut hi = e;
+    while hi < line.len() && ws_len(&line[hi..]) == 0 {
+        hi += 1;
+    }
+    let word_in =
+        |a: &[u8]| std::str::from_utf8(a).map_or(true, |t| t.chars().any(char::is_alphanumeric));
+    if word_in(&line[lo..s]) || word_in(&line[e..hi]) {
+        return None;
+    }
+    Some((lo, hi))
+}
+
 /// ASCII punctuation that may trail a token without being part of it.
 pub(crate) fn is_punct(b: u8) -> bool {
     matches!(
@@ -663,6 +685,16 @@ mod tests {
         assert!(is_blank(" \u{a0}\u{2009}\t".as_bytes()));
         assert!(!is_blank(b" x "));
         assert_eq!(count_words("a  b\u{a0}c ".as_bytes()), 3);
+    }
+
+    #[test]
+    fn cuts_align_to_tokens() {
+        let l = b"spoke (Photo: AP). Then";
+        assert_eq!(align_cut(l, 6, 17), Some((6, 18)));
+        let l = b"girl!pic.twitter.com/x end";
+        assert_eq!(align_cut(l, 5, 22), None);
+        let l = b"a \"(X)\" b";
+        assert_eq!(align_cut(l, 3, 6), Some((2, 7)));
     }
 
     #[test]
