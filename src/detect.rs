@@ -10,11 +10,13 @@
 //!   stays.
 //! * Otherwise the span hits are cut out of the line and the rest stays.
 //! * A removed line whose rule is a block rule takes neighbours with it:
-//!   short lines right before it in its paragraph (`before=N`), short lines
+//!   card lines right before it in its paragraph (`before=N`), card lines
 //!   right after it (`after=N`), or the following lines up to the first line
-//!   that reads as prose (`box=N`).
+//!   that reads as prose (`box=N`). A card line is short and not a statement
+//!   (see `Shape::is_card_line`): a sentence ending in a full stop stops the
+//!   reach, so the paragraph beside a card stays.
 //!
-//! To reach back, the detector holds the run of short lines at the end of
+//! To reach back, the detector holds the run of card lines at the end of
 //! the current paragraph, at most the largest `before=N` of the enabled
 //! rules (never more than 8). Long lines, blank lines and everything else
 //! flow straight through.
@@ -135,7 +137,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         if self.after_left > 0 {
             self.after_left -= 1;
             if !matches!(verdict, Verdict::Drop { .. }) {
-                if shape_of(line).is_short() {
+                if shape_of(line).is_card_line() {
                     verdict = Verdict::Drop {
                         rule: self.after_rule,
                         scope: Scope::Block,
@@ -176,7 +178,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             }
         }
 
-        if self.hold_max > 0 && line.len() <= 160 && shape_of(line).is_short() {
+        if self.hold_max > 0 && line.len() <= 160 && shape_of(line).is_card_line() {
             let mut held = self.spare.pop().unwrap_or_default();
             held.text.clear();
             held.text.extend_from_slice(line);
@@ -258,11 +260,11 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             if self.matcher.rules[h.rule as usize].scope != Scope::Span || h.start < last_end {
                 continue;
             }
-            if let Some((s, e)) = text::align_cut(line, h.start, h.end) {
-                if s >= last_end {
-                    self.cuts.push((s, e, h.rule));
-                    last_end = e;
-                }
+            if let Some((s, e)) = text::align_cut(line, h.start, h.end)
+                && s >= last_end
+            {
+                self.cuts.push((s, e, h.rule));
+                last_end = e;
             }
         }
         if self.cuts.is_empty() {
@@ -366,4 +368,224 @@ fn has_alnum(s: &[u8]) -> bool {
         && String::from_utf8_lossy(s)
             .chars()
             .any(|c| c.is_alphanumeric() && c != '\u{fffd}')
+}
+
+#[cfg(test)]
+mod tests {
+    //! The streaming detector against a naive whole-document reference that
+    //! sees every line at once: the window must never change a decision.
+    use super::*;
+    use crate::edit::Editor;
+    use crate::patterns;
+    use crate::report::NoObserver;
+    use proptest::prelude::*;
+
+    const RULES: &str = "\
+[line]
+Junk line
+[span]
+(Photo: {text})
+[block before=2]
+{dur} - Source: {caps}
+[block after=2]
+JUST WATCHED
+[block box=3]
+Story highlights
+";
+
+    fn matcher() -> Matcher {
+        let f = patterns::parse("t.txt", "t", RULES).unwrap();
+        Matcher::new(
+            f.rules
+                .into_iter()
+                .map(|r| (0, "t.txt".to_string(), r))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn streaming(m: &Matcher, doc: &str) -> String {
+        let cats = vec!["t".to_string()];
+        let hold = m
+            .rules
+            .iter()
+            .map(|r| r.reach.before as usize)
+            .max()
+            .unwrap();
+        let mut out = Vec::new();
+        let mut det = Detector::new(m, &cats, hold, &mut out, NoObserver);
+        let mut offset = 0;
+        for line in doc.split('\n') {
+            det.line(line.as_bytes(), offset).unwrap();
+            offset += line.len() as u64 + 1;
+        }
+        det.finish().unwrap();
+        drop(det);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum V {
+        Keep,
+        Drop,
+    }
+
+    /// Every rule applied with the whole document in view.
+    fn naive(m: &Matcher, doc: &str) -> String {
+        let lines: Vec<&[u8]> = doc.split('\n').map(str::as_bytes).collect();
+        let mut scratch = Scratch::default();
+        let mut verdicts = Vec::new();
+        let mut cuts: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut anchors = Vec::new();
+        for line in &lines {
+            let mut hits = Vec::new();
+            m.find(line, &mut scratch, &mut hits);
+            let mut c = Vec::new();
+            let mut anchor = None;
+            let v = if !hits.is_empty() && covers(line, &hits) {
+                anchor = hits
+                    .iter()
+                    .find(|h| m.rules[h.rule as usize].scope == Scope::Block)
+                    .map(|h| m.rules[h.rule as usize].reach);
+                V::Drop
+            } else {
+                let mut last = 0;
+                for h in &hits {
+                    if m.rules[h.rule as usize].scope == Scope::Span
+                        && h.start >= last
+                        && let Some((s, e)) = text::align_cut(line, h.start, h.end)
+                        && s >= last
+                    {
+                        c.push((s, e));
+                        last = e;
+                    }
+                }
+                V::Keep
+            };
+            verdicts.push(v);
+            cuts.push(c);
+            anchors.push(anchor);
+        }
+        let (mut after_left, mut box_left) = (0u8, 0u8);
+        for i in 0..lines.len() {
+            let line = lines[i];
+            if text::is_blank(line) {
+                after_left = 0;
+                continue;
+            }
+            let shape = Shape::of(line);
+            if box_left > 0 {
+                box_left -= 1;
+                if verdicts[i] != V::Drop {
+                    if shape.is_prose() {
+                        box_left = 0;
+                    } else {
+                        verdicts[i] = V::Drop;
+                    }
+                }
+            }
+            if after_left > 0 {
+                after_left -= 1;
+                if verdicts[i] != V::Drop {
+                    if shape.is_card_line() {
+                        verdicts[i] = V::Drop;
+                    } else {
+                        after_left = 0;
+                    }
+                }
+            }
+            if let Some(reach) = anchors[i] {
+                let mut j = i;
+                let mut n = 0;
+                while n < reach.before as usize && j > 0 {
+                    j -= 1;
+                    let prev = lines[j];
+                    if text::is_blank(prev) || prev.len() > 160 || !Shape::of(prev).is_card_line() {
+                        break;
+                    }
+                    verdicts[j] = V::Drop;
+                    n += 1;
+                }
+                if reach.after > 0 {
+                    after_left = reach.after;
+                }
+                if reach.until_prose > 0 {
+                    box_left = reach.until_prose;
+                }
+            }
+        }
+        let mut ed = Editor::new(Vec::new());
+        for i in 0..lines.len() {
+            if text::is_blank(lines[i]) {
+                ed.blank();
+            } else if verdicts[i] == V::Keep {
+                if cuts[i].is_empty() {
+                    ed.keep(lines[i]).unwrap();
+                } else {
+                    ed.keep_cut(lines[i], &cuts[i]).unwrap();
+                }
+            }
+        }
+        String::from_utf8(ed.into_inner()).unwrap()
+    }
+
+    fn line() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "",
+            "Junk line",
+            "A card title",
+            "Will the bridge reopen?",
+            "01:02 - Source: CNN",
+            "JUST WATCHED",
+            "Story highlights",
+            "A bullet without a stop",
+            "The mayor said the bridge would reopen in the spring after the repairs.",
+            "A credit (Photo: Jane Doe) sits in the middle of this sentence about rain.",
+            "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn window_agrees_with_whole_document_reference(lines in prop::collection::vec(line(), 0..40)) {
+            let m = matcher();
+            let doc = lines.join("\n");
+            prop_assert_eq!(streaming(&m, &doc), naive(&m, &doc), "doc: {:?}", doc);
+        }
+    }
+
+    #[test]
+    fn block_reaches() {
+        let m = matcher();
+        let doc = "Intro paragraph that is long enough to be prose, ending here.\n\nobama putin\nWill ties thaw?\n01:02 - Source: CNN\n\nNext.";
+        assert_eq!(
+            streaming(&m, doc),
+            "Intro paragraph that is long enough to be prose, ending here.\n\nNext.\n"
+        );
+        // The reach stops at a long line: the paragraph beside the card stays.
+        let doc = "The mayor said the bridge would reopen in the spring after the repairs.\nCard title\n01:02 - Source: CNN";
+        assert_eq!(
+            streaming(&m, doc),
+            "The mayor said the bridge would reopen in the spring after the repairs.\n"
+        );
+        // A box runs until the first prose line; a subheading-like line in it goes.
+        let doc = "Story highlights\n\nA bullet\n\nAnother bullet\n\nThe mayor said the bridge would reopen in the spring after repairs.\n\nA bullet";
+        assert_eq!(
+            streaming(&m, doc),
+            "The mayor said the bridge would reopen in the spring after repairs.\n\nA bullet\n"
+        );
+        // `after` stays in the paragraph.
+        let doc = "JUST WATCHED\nCard one\nCard two\nCard three\n\nKept";
+        assert_eq!(streaming(&m, doc), "Card three\n\nKept\n");
+    }
+
+    #[test]
+    fn a_sentence_with_a_junk_phrase_stays() {
+        let m = matcher();
+        let doc = "He said the Junk line was a joke, and everyone laughed at it.";
+        assert_eq!(streaming(&m, doc), format!("{doc}\n"));
+        assert_eq!(streaming(&m, "Junk line"), "");
+        assert_eq!(streaming(&m, "Junk line. Junk line!"), "");
+    }
 }

@@ -366,16 +366,17 @@ pub(crate) fn date_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
     }
     // D Month[,] YYYY
     let d = digits(t);
-    if (1..=2).contains(&d) && t.get(d) == Some(&b' ') {
-        if let Some(m) = word_from(&t[d + 1..], MONTHS) {
-            let n = d + 1 + m;
-            let k = sep(&t[n..]);
-            if k > 0 && digits(&t[n + k..]) == 4 {
-                out(base + n + k + 4);
-            }
-            out(base + n);
-            return;
+    if (1..=2).contains(&d)
+        && t.get(d) == Some(&b' ')
+        && let Some(m) = word_from(&t[d + 1..], MONTHS)
+    {
+        let n = d + 1 + m;
+        let k = sep(&t[n..]);
+        if k > 0 && digits(&t[n + k..]) == 4 {
+            out(base + n + k + 4);
         }
+        out(base + n);
+        return;
     }
     // D/D/YY(YY) and YYYY-MM-DD
     if (1..=2).contains(&d) && t.get(d) == Some(&b'/') {
@@ -590,6 +591,9 @@ pub(crate) struct Shape {
     pub long_words: u32,
     /// ... of which start with a capital letter.
     pub capitalised: u32,
+    /// The line ends in a full stop (possibly followed by closing quotes or
+    /// brackets): a statement, not a label or a title.
+    pub period: bool,
     /// The line holds at least one letter or digit.
     pub has_alnum: bool,
 }
@@ -632,6 +636,7 @@ impl Shape {
             i += t;
         }
         shape.terminal = ends_sentence(s);
+        shape.period = ends_with_period(s);
         shape
     }
 
@@ -650,6 +655,29 @@ impl Shape {
     pub(crate) fn is_short(&self) -> bool {
         self.words <= 16 && self.len <= 160
     }
+
+    /// Could be a line of a card or label block: short, and not a statement
+    /// (a sentence of four or more words ending in a full stop). Card titles
+    /// are labels or questions; a block rule never reaches over a statement.
+    pub(crate) fn is_card_line(&self) -> bool {
+        self.is_short() && !(self.period && self.words >= 4)
+    }
+}
+
+/// True when `s` (trimmed) ends in a full stop, looking through closing
+/// quotes and brackets. An ellipsis is not a full stop.
+fn ends_with_period(s: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(s) else {
+        return false;
+    };
+    for c in s.chars().rev() {
+        match c {
+            '.' => return !s.ends_with("..."),
+            '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '*' => continue,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// True when `s` (trimmed) ends in sentence punctuation, looking through

@@ -164,7 +164,11 @@ fn a_100_mb_line_streams_through_in_bounded_memory() {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             let n = buf.len().min(self.left);
             for (i, b) in buf[..n].iter_mut().enumerate() {
-                *b = if (self.left - i) % 7 == 0 { b' ' } else { b'a' };
+                *b = if (self.left - i).is_multiple_of(7) {
+                    b' '
+                } else {
+                    b'a'
+                };
             }
             self.left -= n;
             Ok(n)
