@@ -355,11 +355,7 @@ impl Cleaner {
     ) -> Result<Summary, CleanError> {
         let inner = &*self.inner;
         let mut decoded = DecodeReader::new(rdr, inner.encoding);
-        let mut lines = LineReader::new(
-            &mut decoded,
-            inner.max_line,
-            inner.binary == Binary::Quit,
-        );
+        let mut lines = LineReader::new(&mut decoded, inner.max_line, inner.binary == Binary::Quit);
         let mut det = Detector::new(&inner.matcher, &inner.names, inner.hold, wtr, observer);
         loop {
             let ev = match lines.next() {

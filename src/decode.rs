@@ -142,7 +142,7 @@ impl<R: Read> DecodeReader<R> {
             (enc, EncodingSource::Bom, len)
         } else if let Some(enc) = self.forced {
             (enc, EncodingSource::Forced, 0)
-        } else if is_utf8_prefix(prefix, self.eof) && memchr::memchr(0x1b, prefix).is_none() {
+        } else if is_mostly_utf8(prefix) && memchr::memchr(0x1b, prefix).is_none() {
             (UTF_8, EncodingSource::Utf8, 0)
         } else {
             // Either invalid UTF-8 or 7-bit text with escapes (ISO-2022-JP).
@@ -350,14 +350,33 @@ fn read_raw<R: Read>(rdr: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-/// Whether `prefix` is UTF-8, allowing a sequence cut off at its end when
-/// more input follows.
-fn is_utf8_prefix(prefix: &[u8], eof: bool) -> bool {
-    match std::str::from_utf8(prefix) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && !eof,
+/// Whether `prefix` is UTF-8, perhaps damaged: valid, or cut off at its
+/// end (mid-character, whether or not more input follows), or with at least
+/// [`UTF8_PER_ERROR`] valid multi-byte characters per invalid sequence. Text
+/// in a legacy encoding almost never forms valid multi-byte sequences, so
+/// damaged UTF-8 is not mistaken for windows-1252 and garbled throughout.
+fn is_mostly_utf8(prefix: &[u8]) -> bool {
+    let (mut multibyte, mut invalid) = (0usize, 0usize);
+    let mut rest = prefix;
+    loop {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(_) => (rest.len(), None),
+            Err(e) => (e.valid_up_to(), e.error_len()),
+        };
+        multibyte += rest[..valid].iter().filter(|&&b| b >= 0xc0).count();
+        match bad {
+            None => break,
+            Some(len) => {
+                invalid += 1;
+                rest = &rest[valid + len..];
+            }
+        }
     }
+    invalid == 0 || multibyte >= UTF8_PER_ERROR * invalid
 }
+
+/// See [`is_mostly_utf8`].
+const UTF8_PER_ERROR: usize = 8;
 
 impl<R: Read> Read for DecodeReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -437,7 +456,11 @@ mod tests {
         let bad_at = input.len() as u64 + 1;
         input.extend_from_slice(b"a\xffb\xe2\x80");
         let (s, d) = decode_with(&input, None);
-        assert!(s.ends_with("a\u{fffd}b\u{fffd}"), "{:?}", &s[s.len() - 10..]);
+        assert!(
+            s.ends_with("a\u{fffd}b\u{fffd}"),
+            "{:?}",
+            &s[s.len() - 10..]
+        );
         assert_eq!(d.encoding, UTF_8);
         assert_eq!(d.replaced, 2);
         assert_eq!(d.first_replaced, Some(bad_at));
@@ -446,11 +469,20 @@ mod tests {
     #[test]
     fn truncated_mid_character() {
         let (s, d) = decode_with(b"caf\xc3", None);
-        // Not valid UTF-8 in the prefix: detection decides, and either way
-        // nothing is lost silently.
-        assert!(s.starts_with("caf"), "{s:?}");
-        assert_eq!(s.chars().count(), 4);
-        assert_eq!(d.source, EncodingSource::Detected);
+        assert_eq!(s, "caf\u{fffd}");
+        assert_eq!(d.source, EncodingSource::Utf8);
+        assert_eq!((d.replaced, d.first_replaced), (1, Some(3)));
+    }
+
+    #[test]
+    fn damaged_utf8_is_still_utf8() {
+        let mut input = "Crème brûlée à la carte, déjà vu. ".repeat(4).into_bytes();
+        input.push(0xff);
+        input.extend_from_slice("Fin.".as_bytes());
+        let (s, d) = decode_with(&input, None);
+        assert_eq!(d.source, EncodingSource::Utf8);
+        assert!(s.ends_with("vu. \u{fffd}Fin."), "{s:?}");
+        assert_eq!(d.replaced, 1);
     }
 
     #[test]
@@ -480,7 +512,11 @@ mod tests {
             }
             for src in [1, 2, 3, 5, 7, 64, 4096] {
                 for dst in [1, 2, 3, 4, 7, 8, 9, 16, 100, 65536] {
-                    assert_eq!(decode_chunked(&input, src, dst), want, "src {src} dst {dst}");
+                    assert_eq!(
+                        decode_chunked(&input, src, dst),
+                        want,
+                        "src {src} dst {dst}"
+                    );
                 }
             }
         }
