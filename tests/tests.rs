@@ -1,2 +1,5 @@
 //! The integration test binary (one binary, a module per area).
+mod bulk;
+mod cli;
 mod samples;
+mod util;

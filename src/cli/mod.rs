@@ -70,13 +70,13 @@ pub fn run() -> i32 {
             "standard input can only be cleaned to stdout; name files for -o or --in-place",
         );
     }
-    if let Some(out) = &args.output {
-        if let Err(e) = std::fs::create_dir_all(out) {
-            return usage(&format!(
-                "{}: cannot create output directory: {e}",
-                out.display()
-            ));
-        }
+    if let Some(out) = &args.output
+        && let Err(e) = std::fs::create_dir_all(out)
+    {
+        return usage(&format!(
+            "{}: cannot create output directory: {e}",
+            out.display()
+        ));
     }
     let walk_opts = match walk_opts(&args) {
         Ok(w) => w,
@@ -175,10 +175,10 @@ pub fn run() -> i32 {
             }
         },
     );
-    if fatal.is_none() {
-        if let Err(e) = out.flush() {
-            fatal = Some(stdout_error(&e));
-        }
+    if fatal.is_none()
+        && let Err(e) = out.flush()
+    {
+        fatal = Some(stdout_error(&e));
     }
     ctx.progress.finish();
     if let Some(code) = fatal {

@@ -115,7 +115,7 @@ mod tests {
                     }
                 },
                 |i: u64, sink: &Sink<u64>| {
-                    if i % 7 == 0 {
+                    if i.is_multiple_of(7) {
                         std::thread::sleep(std::time::Duration::from_millis(1));
                     }
                     for k in 0..(i % 20) {

@@ -74,15 +74,15 @@ impl WalkOpts {
     }
 
     fn wanted_file(&self, rel: &Path) -> bool {
-        if let Some(ex) = &self.exclude {
-            if Self::matches(ex, rel) {
-                return false;
-            }
+        if let Some(ex) = &self.exclude
+            && Self::matches(ex, rel)
+        {
+            return false;
         }
-        if let Some(inc) = &self.include {
-            if !Self::matches(inc, rel) {
-                return false;
-            }
+        if let Some(inc) = &self.include
+            && !Self::matches(inc, rel)
+        {
+            return false;
         }
         if !self.ext.is_empty() {
             let Some(ext) = rel.extension().and_then(OsStr::to_str) else {
@@ -230,17 +230,17 @@ fn file_input(
     explicit: bool,
 ) -> Input {
     let dest = opts.dest_for(rel);
-    if let Dest::File(out) = &dest {
-        if !outputs.insert(out.clone()) {
-            return Input::Error {
-                label: path.display().to_string(),
-                message: format!(
-                    "its output {} is also the output of an earlier input; not cleaned \
-                     (rename it, or clean the common parent directory with -r)",
-                    out.display()
-                ),
-            };
-        }
+    if let Dest::File(out) = &dest
+        && !outputs.insert(out.clone())
+    {
+        return Input::Error {
+            label: path.display().to_string(),
+            message: format!(
+                "its output {} is also the output of an earlier input; not cleaned \
+                 (rename it, or clean the common parent directory with -r)",
+                out.display()
+            ),
+        };
     }
     Input::File {
         path,

@@ -145,10 +145,10 @@ impl TestHook {
     }
 
     fn renaming(&self) {
-        if let Some(k) = self.pause_rename {
-            if self.renames.fetch_add(1, Ordering::SeqCst) + 1 == k {
-                Self::pause();
-            }
+        if let Some(k) = self.pause_rename
+            && self.renames.fetch_add(1, Ordering::SeqCst) + 1 == k
+        {
+            Self::pause();
         }
     }
 }
@@ -321,6 +321,7 @@ impl Ctx {
     }
 
     /// Cleans `rdr` into `wtr` as text or JSON lines.
+    #[allow(clippy::too_many_arguments)]
     fn clean_stream<R: BufRead>(
         &self,
         rdr: R,
@@ -365,7 +366,8 @@ impl Ctx {
                                 &mut records,
                                 messages,
                             );
-                            if newline && !(out.is_empty() && !text.is_empty()) {
+                            let dropped = out.is_empty() && !text.is_empty();
+                            if newline && !dropped {
                                 out.push(b'\n');
                             }
                         }
@@ -493,7 +495,8 @@ impl Ctx {
                         &mut o.records,
                         &mut o.messages,
                     );
-                    if newline && !(out.len() == before && !line.is_empty()) {
+                    let dropped = out.len() == before && !line.is_empty();
+                    if newline && !dropped {
                         out.push(b'\n');
                     }
                     rest = next;
@@ -580,16 +583,16 @@ impl Ctx {
                 summary.overlong_lines
             ));
         }
-        if let Some(d) = &summary.decoding {
-            if d.replaced > 0 {
-                o.messages.push(format!(
-                    "{} invalid {} sequence(s) replaced with U+FFFD (first at byte {}); \
-                     use --encoding if the encoding is wrong",
-                    d.replaced,
-                    d.encoding.name(),
-                    d.first_replaced.unwrap_or(0)
-                ));
-            }
+        if let Some(d) = &summary.decoding
+            && d.replaced > 0
+        {
+            o.messages.push(format!(
+                "{} invalid {} sequence(s) replaced with U+FFFD (first at byte {}); \
+                 use --encoding if the encoding is wrong",
+                d.replaced,
+                d.encoding.name(),
+                d.first_replaced.unwrap_or(0)
+            ));
         }
     }
 
@@ -686,11 +689,9 @@ impl Ctx {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if !in_place {
-            if let Err(e) = std::fs::create_dir_all(&dir) {
-                o.fail(format!("cannot create directory {}: {e}", dir.display()));
-                return;
-            }
+        if !in_place && let Err(e) = std::fs::create_dir_all(&dir) {
+            o.fail(format!("cannot create directory {}: {e}", dir.display()));
+            return;
         }
         let name = target
             .file_name()
