@@ -221,12 +221,21 @@ impl<'a> ChunkWriter<'a> {
 
 impl Write for ChunkWriter<'_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        self.written += data.len() as u64;
-        if self.buf.len() >= self.limit {
-            self.limit = CHUNK;
-            self.send()?;
+        // Messages stay at most `limit` bytes, so the channel's bound is a
+        // bound on memory whatever the size of one write.
+        let mut rest = data;
+        while !rest.is_empty() {
+            let take = rest
+                .len()
+                .min(self.limit.saturating_sub(self.buf.len()).max(1));
+            self.buf.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.buf.len() >= self.limit {
+                self.limit = CHUNK;
+                self.send()?;
+            }
         }
+        self.written += data.len() as u64;
         Ok(data.len())
     }
 
@@ -772,7 +781,11 @@ impl Ctx {
             // Keeps the owner when we may (as root); harmless otherwise.
             let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
         }
-        if let Err(e) = file.sync_all() {
+        // Before an original is replaced, the new data must be on disk, or
+        // a crash could leave an empty file where the original was. Under
+        // -o nothing of the user's is replaced (a crash costs a rerun), and
+        // an fsync per file would cost more than the cleaning.
+        if in_place && let Err(e) = file.sync_all() {
             return o.fail(format!("cannot write {tmp_name}: {e}"));
         }
         self.hook.renaming();
@@ -784,10 +797,8 @@ impl Ctx {
                 e.error
             ));
         }
-        // The rename itself is durable once the directory is synced.
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
+        // The directory is not synced: after a crash it names either the
+        // original or the fully written new file, which is the promise.
         if o.records.bad > 0 {
             o.status = Status::Failed;
         }
