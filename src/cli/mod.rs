@@ -8,6 +8,7 @@
 mod args;
 mod jsonl;
 mod pool;
+mod signal;
 mod summary;
 mod walk;
 mod work;
@@ -33,6 +34,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_SOME_FAILED: i32 = 1;
 /// Exit code: bad arguments or patterns; nothing was cleaned.
 pub const EXIT_USAGE: i32 = 2;
+/// Exit code: stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells do).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 fn usage(msg: &str) -> i32 {
     eprintln!("dejunk: {msg}");
@@ -100,6 +103,9 @@ pub fn run() -> i32 {
         progress: Progress::new(show_progress),
         hook: TestHook::from_env(),
     };
+    if args.output.is_some() || args.in_place {
+        signal::install();
+    }
     let start = summary::now();
     let mut totals = Totals {
         jsonl: args.jsonl,
@@ -148,6 +154,7 @@ pub fn run() -> i32 {
                 ctx.progress.eprintln(&line);
                 true
             }
+            Msg::Done(_) if signal::interrupted() => false,
             Msg::Done(o) => {
                 for m in &o.messages {
                     ctx.progress.eprintln(&format!("dejunk: {}: {m}", o.label));
@@ -183,6 +190,13 @@ pub fn run() -> i32 {
     ctx.progress.finish();
     if let Some(code) = fatal {
         return code;
+    }
+    if signal::interrupted() {
+        eprintln!(
+            "dejunk: interrupted; every file is either as it was or fully cleaned, \
+             and no temporary file is left"
+        );
+        return EXIT_INTERRUPTED;
     }
     let elapsed = start.elapsed();
     if args.stats || (bulk && !args.quiet) {

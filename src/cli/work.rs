@@ -12,6 +12,7 @@ use dejunk::{CleanError, Cleaner, Observer, Removal, Stats, Summary};
 
 use super::jsonl::{self, JsonlOpts, Record, RecordCounts};
 use super::pool::{Msg, Sink};
+use super::signal;
 use super::summary::Progress;
 use super::walk::{Dest, Input};
 
@@ -162,6 +163,9 @@ struct Counting<'a, R> {
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if signal::interrupted() {
+            return Err(signal::error());
+        }
         let n = self.rdr.read(buf)?;
         self.n += n as u64;
         self.progress.read(n as u64);
@@ -171,6 +175,9 @@ impl<R: Read> Read for Counting<'_, R> {
 
 impl<R: BufRead> BufRead for Counting<'_, R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if signal::interrupted() {
+            return Err(signal::error());
+        }
         self.rdr.fill_buf()
     }
     fn consume(&mut self, amt: usize) {
@@ -253,6 +260,9 @@ struct Hooked<'a, W> {
 
 impl<W: Write> Write for Hooked<'_, W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if signal::interrupted() {
+            return Err(signal::error());
+        }
         let n = self.wtr.write(data)?;
         self.written += n as u64;
         self.hook.wrote(n);
@@ -787,6 +797,9 @@ impl Ctx {
         // an fsync per file would cost more than the cleaning.
         if in_place && let Err(e) = file.sync_all() {
             return o.fail(format!("cannot write {tmp_name}: {e}"));
+        }
+        if signal::interrupted() {
+            return o.fail("interrupted".to_string());
         }
         self.hook.renaming();
         if let Err(e) = tmp.persist(target) {
