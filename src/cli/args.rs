@@ -42,12 +42,13 @@ pub struct Args {
 
     /// Rewrite the files themselves, atomically.
     ///
-    /// Each file is cleaned into a temporary file in its own directory,
-    /// which is flushed to disk (fsync) and renamed over the original; its
-    /// permissions are kept. Killed at any moment, a run leaves every file
-    /// either as it was or fully cleaned. A file whose bytes are not valid
-    /// in its encoding is left unchanged (and reported) unless --lossy is
-    /// given.
+    /// Each file is cleaned into a hidden temporary file in its own
+    /// directory (.NAME.XXXXXX.dejunk-tmp), which is flushed to disk (fsync)
+    /// and renamed over the original; its permissions (and, as root, its
+    /// owner) are kept. Killed at any moment, a run leaves every file either
+    /// as it was or fully cleaned; Ctrl-C also removes the temporary files.
+    /// A file whose bytes are not valid in its encoding is left unchanged
+    /// (and reported) unless --lossy is given.
     #[arg(short = 'i', long)]
     pub in_place: bool,
 
@@ -216,7 +217,9 @@ as it was unless --lossy). A closed stdout (dejunk big.txt | head) ends the
 run quietly with status 0.
 
 Exit status:
-  0  every input was cleaned (warnings and skipped binary files allowed)
-  1  some inputs failed or were left unchanged; every other input was cleaned
-     (also: malformed --jsonl lines, a write error on stdout)
-  2  bad arguments, patterns or encoding label; nothing was cleaned";
+  0    every input was cleaned (warnings and skipped binary files allowed)
+  1    some inputs failed or were left unchanged; every other input was
+       cleaned (also: malformed --jsonl lines, a write error on stdout)
+  2    bad arguments, patterns or encoding label; nothing was cleaned
+  130  interrupted (Ctrl-C, SIGTERM) during -o or --in-place; files are
+       either as they were or fully cleaned";
