@@ -160,10 +160,14 @@ impl CleanerBuilder {
         self
     }
 
-    /// Decodes readers from this encoding instead of UTF-8 (a BOM still
-    /// wins).
+    /// Decodes readers from this encoding instead of detecting it (a BOM
+    /// still wins).
     ///
-    /// By default (`None`), input is UTF-8 unless it starts with a BOM.
+    /// By default (`None`), a BOM decides; else input whose first 64 KiB
+    /// ([`SNIFF_LEN`](crate::SNIFF_LEN)) are valid UTF-8 is UTF-8, and other
+    /// input is decoded from the legacy encoding `chardetng` guesses from
+    /// those bytes. Invalid sequences become U+FFFD and are counted in
+    /// [`Summary::decoding`].
     pub fn encoding(&mut self, encoding: Option<&'static Encoding>) -> &mut CleanerBuilder {
         self.encoding = encoding;
         self
@@ -350,8 +354,8 @@ impl Cleaner {
         observer: O,
     ) -> Result<Summary, CleanError> {
         let inner = &*self.inner;
-        let decoded = DecodeReader::new(rdr, inner.encoding);
-        let mut lines = LineReader::new(decoded, inner.max_line, inner.binary == Binary::Quit);
+        let mut decoded = DecodeReader::new(rdr, inner.encoding);
+        let mut lines = LineReader::new(&mut decoded, inner.max_line, inner.binary == Binary::Quit);
         let mut det = Detector::new(&inner.matcher, &inner.names, inner.hold, wtr, observer);
         loop {
             let ev = match lines.next() {
@@ -371,12 +375,15 @@ impl Cleaner {
         }
         det.finish().map_err(CleanError::Write)?;
         let ed = det.editor();
+        let bytes_in = lines.bytes_read();
+        drop(lines);
         Ok(Summary {
             lines_in: det.lines_in,
             lines_out: ed.lines_out,
-            bytes_in: lines.bytes_read(),
+            bytes_in,
             bytes_out: ed.bytes_out,
             overlong_lines: det.overlong,
+            decoding: Some(decoded.decoding()),
         })
     }
 }

@@ -1,97 +1,315 @@
 //! Bytes in any encoding to UTF-8, at the edge of the pipeline.
 //!
-//! A BOM (UTF-8, UTF-16LE, UTF-16BE) decides the encoding and is removed.
-//! Without one, the input is taken as UTF-8 unless an encoding is forced;
-//! invalid UTF-8 sequences become U+FFFD. Everything after this stage sees
-//! valid UTF-8 only.
+//! The policy, decided once per input before anything is handed out:
+//!
+//! 1. A BOM (UTF-8, UTF-16LE, UTF-16BE) decides the encoding and is removed,
+//!    even when an encoding is forced (as in browsers).
+//! 2. Else a forced encoding ([`CleanerBuilder::encoding`]) is used.
+//! 3. Else the first [`SNIFF_LEN`] bytes are examined. If they are valid
+//!    UTF-8 the input is taken as UTF-8; if not, `chardetng` guesses a legacy
+//!    encoding (windows-1252, Shift_JIS, GBK, KOI8-R, ...) from them. The
+//!    guess is not revisited later in the stream.
+//!
+//! UTF-8 input is passed through without a copy: bytes are read straight
+//! into the caller's buffer and validated there; only a chunk holding an
+//! invalid sequence takes a slow path. An invalid sequence (including one
+//! cut short at the end of the input, or invalid bytes after a valid 64 KiB
+//! prefix) becomes U+FFFD, and is counted in [`Decoding::replaced`] so that
+//! the caller can report it. Everything after this stage sees valid UTF-8.
+//!
+//! [`CleanerBuilder::encoding`]: crate::CleanerBuilder::encoding
 
 use std::io::{self, Read};
 
-use encoding_rs::{Decoder, Encoding, UTF_8};
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{CoderResult, Decoder, Encoding, UTF_8};
 
-/// Size of the raw input buffer.
+/// How many leading bytes are examined to detect the encoding.
+pub const SNIFF_LEN: usize = 64 * 1024;
+
+/// Size of the raw input buffer in the legacy (non-UTF-8) path.
 const IN_CHUNK: usize = 64 * 1024;
+
+/// Why an input was decoded with the encoding it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncodingSource {
+    /// The input started with a byte order mark.
+    Bom,
+    /// The caller forced the encoding.
+    Forced,
+    /// The first bytes were valid UTF-8 (or plain ASCII).
+    Utf8,
+    /// The first bytes were not UTF-8; the encoding was guessed from them.
+    Detected,
+}
+
+/// How an input was decoded: part of a [`Summary`](crate::Summary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoding {
+    /// The encoding the input was decoded from.
+    pub encoding: &'static Encoding,
+    /// Why that encoding was used.
+    pub source: EncodingSource,
+    /// Invalid byte sequences replaced with U+FFFD (for legacy encodings,
+    /// the number of read chunks that held at least one).
+    pub replaced: u64,
+    /// Offset, in the raw input, of the first replaced sequence (for legacy
+    /// encodings, of the chunk that held it).
+    pub first_replaced: Option<u64>,
+}
+
+enum Mode {
+    /// Not decided yet: the prefix is still to be read.
+    Sniff,
+    /// UTF-8, validated in place.
+    Utf8,
+    /// Any other encoding, through an `encoding_rs` decoder.
+    Legacy(Decoder),
+}
 
 /// A `Read` adapter that yields UTF-8.
 pub(crate) struct DecodeReader<R> {
     rdr: R,
-    decoder: Decoder,
+    forced: Option<&'static Encoding>,
+    mode: Mode,
+    /// Raw bytes read but not handed on yet (the sniffed prefix; legacy
+    /// input).
     inbuf: Vec<u8>,
     ipos: usize,
     iend: usize,
+    /// The underlying reader reported end of input.
     eof: bool,
+    /// Everything has been handed out.
     done: bool,
-    /// Decoded bytes that did not fit a tiny caller buffer.
-    spill: [u8; 16],
-    spill_pos: usize,
-    spill_len: usize,
+    /// Decoded bytes waiting for the caller (slow path, tiny reads).
+    pending: Vec<u8>,
+    ppos: usize,
+    /// An incomplete UTF-8 sequence from the end of the last read.
+    carry: [u8; 4],
+    carry_len: usize,
+    /// Raw offset of the next byte to be validated (UTF-8) or decoded.
+    raw_off: u64,
+    info: Decoding,
 }
 
 impl<R: Read> DecodeReader<R> {
-    /// `forced`: decode as this encoding (a BOM still wins, as in browsers).
+    /// `forced`: decode as this encoding (a BOM still wins, as in browsers);
+    /// `None` detects the encoding.
     pub fn new(rdr: R, forced: Option<&'static Encoding>) -> DecodeReader<R> {
-        let decoder = forced.unwrap_or(UTF_8).new_decoder();
         DecodeReader {
             rdr,
-            decoder,
-            inbuf: vec![0; IN_CHUNK],
+            forced,
+            mode: Mode::Sniff,
+            inbuf: Vec::new(),
             ipos: 0,
             iend: 0,
             eof: false,
             done: false,
-            spill: [0; 16],
-            spill_pos: 0,
-            spill_len: 0,
+            pending: Vec::new(),
+            ppos: 0,
+            carry: [0; 4],
+            carry_len: 0,
+            raw_off: 0,
+            info: Decoding {
+                encoding: UTF_8,
+                source: EncodingSource::Utf8,
+                replaced: 0,
+                first_replaced: None,
+            },
         }
     }
-}
 
-impl<R: Read> Read for DecodeReader<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
-        }
-        if self.spill_pos < self.spill_len {
-            let n = out.len().min(self.spill_len - self.spill_pos);
-            out[..n].copy_from_slice(&self.spill[self.spill_pos..self.spill_pos + n]);
-            self.spill_pos += n;
-            return Ok(n);
-        }
-        if out.len() < 4 {
-            // Too small for one character: decode into the spill buffer.
-            let mut spill = [0u8; 16];
-            let n = self.read(&mut spill)?;
+    /// How the input is decoded. Final once the reader has returned 0.
+    pub fn decoding(&self) -> Decoding {
+        self.info
+    }
+
+    /// Reads the prefix and decides the encoding.
+    fn sniff(&mut self) -> io::Result<()> {
+        self.inbuf = vec![0; SNIFF_LEN.max(IN_CHUNK)];
+        while self.iend < SNIFF_LEN {
+            let end = self.iend;
+            let n = read_raw(&mut self.rdr, &mut self.inbuf[end..SNIFF_LEN])?;
             if n == 0 {
+                self.eof = true;
+                break;
+            }
+            self.iend += n;
+        }
+        let prefix = &self.inbuf[..self.iend];
+        let (encoding, source, skip) = if let Some((enc, len)) = Encoding::for_bom(prefix) {
+            (enc, EncodingSource::Bom, len)
+        } else if let Some(enc) = self.forced {
+            (enc, EncodingSource::Forced, 0)
+        } else if is_mostly_utf8(prefix) && memchr::memchr(0x1b, prefix).is_none() {
+            (UTF_8, EncodingSource::Utf8, 0)
+        } else {
+            // Either invalid UTF-8 or 7-bit text with escapes (ISO-2022-JP).
+            let mut det = EncodingDetector::new(Iso2022JpDetection::Allow);
+            det.feed(prefix, self.eof);
+            let enc = det.guess(None, Utf8Detection::Allow);
+            let source = if enc == UTF_8 {
+                EncodingSource::Utf8
+            } else {
+                EncodingSource::Detected
+            };
+            (enc, source, 0)
+        };
+        self.ipos = skip;
+        self.raw_off = skip as u64;
+        self.info.encoding = encoding;
+        self.info.source = source;
+        self.mode = if encoding == UTF_8 {
+            // The buffer is only needed until the prefix is handed out.
+            Mode::Utf8
+        } else {
+            Mode::Legacy(encoding.new_decoder_without_bom_handling())
+        };
+        Ok(())
+    }
+
+    fn note_replacement(&mut self, raw_offset: u64) {
+        self.info.replaced += 1;
+        if self.info.first_replaced.is_none() {
+            self.info.first_replaced = Some(raw_offset);
+        }
+    }
+
+    /// The UTF-8 path; `out.len() >= 8`.
+    fn read_utf8(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.done {
                 return Ok(0);
             }
-            self.spill = spill;
-            self.spill_len = n;
-            self.spill_pos = 0;
-            return self.read(out);
+            let mut n = self.carry_len;
+            out[..n].copy_from_slice(&self.carry[..n]);
+            self.carry_len = 0;
+            if self.ipos < self.iend {
+                // The sniffed prefix: the one copy this path makes.
+                let k = (out.len() - n).min(self.iend - self.ipos);
+                out[n..n + k].copy_from_slice(&self.inbuf[self.ipos..self.ipos + k]);
+                self.ipos += k;
+                n += k;
+                if self.ipos == self.iend {
+                    self.inbuf = Vec::new();
+                    self.ipos = 0;
+                    self.iend = 0;
+                }
+            } else if !self.eof {
+                let got = read_raw(&mut self.rdr, &mut out[n..])?;
+                if got == 0 {
+                    self.eof = true;
+                }
+                n += got;
+            }
+            let last = self.eof && self.iend == 0;
+            if n == 0 {
+                if last {
+                    self.done = true;
+                }
+                continue;
+            }
+            let err = match std::str::from_utf8(&out[..n]) {
+                Ok(_) => {
+                    self.raw_off += n as u64;
+                    return Ok(n);
+                }
+                Err(e) => e,
+            };
+            let valid = err.valid_up_to();
+            if err.error_len().is_none() && !last {
+                // An incomplete sequence at the end: keep it for next time.
+                self.carry_len = n - valid;
+                self.carry[..n - valid].copy_from_slice(&out[valid..n]);
+                self.raw_off += valid as u64;
+                if valid > 0 {
+                    return Ok(valid);
+                }
+                continue;
+            }
+            // The slow path: decode the rest of this chunk with
+            // replacements into `pending`.
+            self.raw_off += valid as u64;
+            let mut rest = &out[valid..n];
+            let mut pending = std::mem::take(&mut self.pending);
+            pending.clear();
+            self.ppos = 0;
+            while !rest.is_empty() {
+                match std::str::from_utf8(rest) {
+                    Ok(_) => {
+                        pending.extend_from_slice(rest);
+                        self.raw_off += rest.len() as u64;
+                        rest = &[];
+                    }
+                    Err(e) => {
+                        let v = e.valid_up_to();
+                        pending.extend_from_slice(&rest[..v]);
+                        self.raw_off += v as u64;
+                        match e.error_len() {
+                            Some(len) => {
+                                pending.extend_from_slice("\u{fffd}".as_bytes());
+                                let at = self.raw_off;
+                                self.note_replacement(at);
+                                self.raw_off += len as u64;
+                                rest = &rest[v + len..];
+                            }
+                            None if last => {
+                                // Cut short by the end of the input.
+                                pending.extend_from_slice("\u{fffd}".as_bytes());
+                                let at = self.raw_off;
+                                self.note_replacement(at);
+                                self.raw_off += (rest.len() - v) as u64;
+                                rest = &[];
+                            }
+                            None => {
+                                let tail = &rest[v..];
+                                self.carry[..tail.len()].copy_from_slice(tail);
+                                self.carry_len = tail.len();
+                                rest = &[];
+                            }
+                        }
+                    }
+                }
+            }
+            self.pending = pending;
+            if valid > 0 {
+                return Ok(valid);
+            }
+            if self.ppos < self.pending.len() {
+                return Ok(self.take_pending(out));
+            }
         }
+    }
+
+    /// The legacy path; `out.len() >= 8`.
+    fn read_legacy(&mut self, out: &mut [u8]) -> io::Result<usize> {
         loop {
             if self.done {
                 return Ok(0);
             }
             if self.ipos == self.iend && !self.eof {
+                if self.inbuf.len() < IN_CHUNK {
+                    self.inbuf.resize(IN_CHUNK, 0);
+                }
                 self.ipos = 0;
-                self.iend = loop {
-                    match self.rdr.read(&mut self.inbuf) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e),
-                    }
-                };
+                self.iend = read_raw(&mut self.rdr, &mut self.inbuf)?;
                 if self.iend == 0 {
                     self.eof = true;
                 }
             }
-            let (result, read, written, _) =
-                self.decoder
-                    .decode_to_utf8(&self.inbuf[self.ipos..self.iend], out, self.eof);
+            let Mode::Legacy(decoder) = &mut self.mode else {
+                unreachable!("read_legacy in legacy mode only")
+            };
+            let (result, read, written, replaced) =
+                decoder.decode_to_utf8(&self.inbuf[self.ipos..self.iend], out, self.eof);
+            let at = self.raw_off;
             self.ipos += read;
-            if self.eof && self.ipos == self.iend && result == encoding_rs::CoderResult::InputEmpty
-            {
+            self.raw_off += read as u64;
+            if replaced {
+                self.note_replacement(at);
+            }
+            if self.eof && self.ipos == self.iend && result == CoderResult::InputEmpty {
                 self.done = true;
             }
             if written > 0 {
@@ -99,18 +317,126 @@ impl<R: Read> Read for DecodeReader<R> {
             }
         }
     }
+
+    fn take_pending(&mut self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.pending.len() - self.ppos);
+        out[..n].copy_from_slice(&self.pending[self.ppos..self.ppos + n]);
+        self.ppos += n;
+        n
+    }
+
+    fn read_inner(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.ppos < self.pending.len() {
+            return Ok(self.take_pending(out));
+        }
+        match self.mode {
+            Mode::Sniff => {
+                self.sniff()?;
+                self.read_inner(out)
+            }
+            Mode::Utf8 => self.read_utf8(out),
+            Mode::Legacy(_) => self.read_legacy(out),
+        }
+    }
+}
+
+fn read_raw<R: Read>(rdr: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match rdr.read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether `prefix` is UTF-8, perhaps damaged: valid, or cut off at its
+/// end (mid-character, whether or not more input follows), or with at least
+/// [`UTF8_PER_ERROR`] valid multi-byte characters per invalid sequence. Text
+/// in a legacy encoding almost never forms valid multi-byte sequences, so
+/// damaged UTF-8 is not mistaken for windows-1252 and garbled throughout.
+fn is_mostly_utf8(prefix: &[u8]) -> bool {
+    let (mut multibyte, mut invalid) = (0usize, 0usize);
+    let mut rest = prefix;
+    loop {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(_) => (rest.len(), None),
+            Err(e) => (e.valid_up_to(), e.error_len()),
+        };
+        multibyte += rest[..valid].iter().filter(|&&b| b >= 0xc0).count();
+        match bad {
+            None => break,
+            Some(len) => {
+                invalid += 1;
+                rest = &rest[valid + len..];
+            }
+        }
+    }
+    invalid == 0 || multibyte >= UTF8_PER_ERROR * invalid
+}
+
+/// See [`is_mostly_utf8`].
+const UTF8_PER_ERROR: usize = 8;
+
+impl<R: Read> Read for DecodeReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        if out.len() < 8 && self.ppos >= self.pending.len() {
+            // Too small for the decoders: decode into `pending` first.
+            let mut tmp = [0u8; 64];
+            let n = self.read_inner(&mut tmp)?;
+            // The slow path may have left decoded bytes of its own.
+            let mut pending = tmp[..n].to_vec();
+            pending.extend_from_slice(&self.pending[self.ppos..]);
+            self.pending = pending;
+            self.ppos = 0;
+        }
+        self.read_inner(out)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> String {
+    /// A reader that hands out at most `n` bytes per call.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn decode_with(bytes: &[u8], forced: Option<&'static Encoding>) -> (String, Decoding) {
         let mut s = String::new();
-        DecodeReader::new(bytes, forced)
-            .read_to_string(&mut s)
-            .unwrap();
-        s
+        let mut rdr = DecodeReader::new(bytes, forced);
+        rdr.read_to_string(&mut s).unwrap();
+        (s, rdr.decoding())
+    }
+
+    fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> String {
+        decode_with(bytes, forced).0
+    }
+
+    /// Reads with every combination of small source and sink chunks.
+    fn decode_chunked(bytes: &[u8], src: usize, dst: usize) -> String {
+        let mut rdr = DecodeReader::new(Trickle(bytes, src), None);
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; dst];
+        loop {
+            let n = rdr.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
@@ -119,17 +445,80 @@ mod tests {
         assert_eq!(decode(b"\xef\xbb\xbfhi", None), "hi");
         assert_eq!(decode(b"\xff\xfeh\x00i\x00", None), "hi");
         assert_eq!(decode(b"\xfe\xff\x00h\x00i", None), "hi");
+        let (_, d) = decode_with(b"\xff\xfeh\x00i\x00", None);
+        assert_eq!(d.encoding, encoding_rs::UTF_16LE);
+        assert_eq!(d.source, EncodingSource::Bom);
     }
 
     #[test]
-    fn invalid_utf8_becomes_replacement() {
-        assert_eq!(decode(b"a\xffb", None), "a\u{fffd}b");
-        assert_eq!(decode(b"a\xe2\x80", None), "a\u{fffd}");
+    fn invalid_utf8_after_a_valid_prefix_becomes_replacement() {
+        let mut input = "é".repeat(SNIFF_LEN).into_bytes();
+        let bad_at = input.len() as u64 + 1;
+        input.extend_from_slice(b"a\xffb\xe2\x80");
+        let (s, d) = decode_with(&input, None);
+        assert!(
+            s.ends_with("a\u{fffd}b\u{fffd}"),
+            "{:?}",
+            &s[s.len() - 10..]
+        );
+        assert_eq!(d.encoding, UTF_8);
+        assert_eq!(d.replaced, 2);
+        assert_eq!(d.first_replaced, Some(bad_at));
+    }
+
+    #[test]
+    fn truncated_mid_character() {
+        let (s, d) = decode_with(b"caf\xc3", None);
+        assert_eq!(s, "caf\u{fffd}");
+        assert_eq!(d.source, EncodingSource::Utf8);
+        assert_eq!((d.replaced, d.first_replaced), (1, Some(3)));
+    }
+
+    #[test]
+    fn damaged_utf8_is_still_utf8() {
+        let mut input = "Crème brûlée à la carte, déjà vu. ".repeat(4).into_bytes();
+        input.push(0xff);
+        input.extend_from_slice("Fin.".as_bytes());
+        let (s, d) = decode_with(&input, None);
+        assert_eq!(d.source, EncodingSource::Utf8);
+        assert!(s.ends_with("vu. \u{fffd}Fin."), "{s:?}");
+        assert_eq!(d.replaced, 1);
     }
 
     #[test]
     fn forced_legacy_encoding() {
         let w1252 = Encoding::for_label(b"windows-1252");
         assert_eq!(decode(b"\x93hi\x94 caf\xe9", w1252), "“hi” café");
+    }
+
+    #[test]
+    fn windows_1252_is_detected() {
+        let text = b"\x93The caf\xe9 is closed,\x94 she said. \x93We\x92re sorry.\x94\n";
+        let (s, d) = decode_with(text, None);
+        assert_eq!(s, "“The café is closed,” she said. “We’re sorry.”\n");
+        assert_eq!(d.source, EncodingSource::Detected);
+    }
+
+    #[test]
+    fn any_chunking_gives_the_same_text() {
+        for reps in [50, 2000] {
+            // 50: a short, invalid prefix (detected); 2000: a valid 64 KiB
+            // prefix, so the invalid tail takes the UTF-8 slow path.
+            let mut input = "naïve café — “quoted” 日本語 ".repeat(reps).into_bytes();
+            input.extend_from_slice(b"\xff tail \xc3\xa9\xf0\x9f\x98");
+            let want = decode(&input, None);
+            if reps == 2000 {
+                assert!(want.ends_with("\u{fffd} tail é\u{fffd}"), "{want:?}");
+            }
+            for src in [1, 2, 3, 5, 7, 64, 4096] {
+                for dst in [1, 2, 3, 4, 7, 8, 9, 16, 100, 65536] {
+                    assert_eq!(
+                        decode_chunked(&input, src, dst),
+                        want,
+                        "src {src} dst {dst}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -60,6 +60,7 @@ mod report;
 mod text;
 
 pub use cleaner::{Binary, Category, Cleaner, CleanerBuilder, DEFAULT_MAX_LINE};
+pub use decode::{Decoding, EncodingSource, SNIFF_LEN};
 pub use error::{BuildError, CleanError, PatternError};
 pub use report::{NoObserver, Observer, Removal, Scope, Stats, Summary};
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+pub use crate::decode::Decoding;
 pub use crate::patterns::Scope;
 
 /// One removal: a dropped line, a dropped block line, or a span cut out of a
@@ -64,6 +65,9 @@ pub struct Summary {
     pub bytes_out: u64,
     /// Lines longer than the line limit, passed through unchanged.
     pub overlong_lines: u64,
+    /// How the input was decoded; `None` for text that was already a
+    /// string. [`add`](Summary::add) keeps the first one.
+    pub decoding: Option<Decoding>,
 }
 
 impl Summary {
@@ -74,6 +78,9 @@ impl Summary {
         self.bytes_in += other.bytes_in;
         self.bytes_out += other.bytes_out;
         self.overlong_lines += other.overlong_lines;
+        if self.decoding.is_none() {
+            self.decoding = other.decoding;
+        }
     }
 }
 

@@ -1,3 +1,6 @@
 //! The integration test binary (one binary, a module per area).
+mod bulk;
+mod cli;
 mod props;
 mod samples;
+mod util;

@@ -1,0 +1,225 @@
+//! The command line, as clap sees it. Short help is each flag's first
+//! paragraph; `--help` adds the rest.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Strip scraped web junk (ads, sign-up prompts, photo credits, video cards,
+/// share bars, teasers, bylines) out of plain text and keep the article.
+#[derive(Parser, Debug)]
+#[command(name = "dejunk", version, about, long_about = LONG_ABOUT)]
+#[command(after_help = AFTER_HELP, after_long_help = AFTER_LONG_HELP)]
+pub struct Args {
+    /// Files (or, with -r, directories) to clean; none or '-' reads standard
+    /// input.
+    #[arg(value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+
+    /// Clean every file under the directories given.
+    ///
+    /// Files are visited in name order. Hidden files and directories (names
+    /// starting with '.') are skipped unless --hidden is given; symbolic
+    /// links are not followed unless --follow is given. Files holding NUL
+    /// bytes are binary: they are skipped with a note.
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+
+    /// Write each cleaned file under DIR instead of to stdout.
+    ///
+    /// A file found under a directory D given with -r goes to the same
+    /// relative path under DIR; a file named on the command line goes to
+    /// DIR/its-file-name. Each output file is written to a temporary file
+    /// first and renamed into place, so an interrupted run never leaves a
+    /// partial output file.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        conflicts_with = "in_place"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Rewrite the files themselves, atomically.
+    ///
+    /// Each file is cleaned into a hidden temporary file in its own
+    /// directory (.NAME.XXXXXX.dejunk-tmp), which is flushed to disk (fsync)
+    /// and renamed over the original; its permissions (and, as root, its
+    /// owner) are kept. Killed at any moment, a run leaves every file either
+    /// as it was or fully cleaned; Ctrl-C also removes the temporary files.
+    /// A file whose bytes are not valid in its encoding is left unchanged
+    /// (and reported) unless --lossy is given.
+    #[arg(short = 'i', long)]
+    pub in_place: bool,
+
+    /// Only clean files whose path matches GLOB (repeatable).
+    ///
+    /// Globs match the path relative to the directory given with -r, and a
+    /// glob without '/' also matches the file name alone: '*.txt',
+    /// 'news/**/*.md'. Files named on the command line are always cleaned.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip files and directories whose path matches GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Only clean files with these extensions (comma-separated, repeatable),
+    /// e.g. '-e txt,md'.
+    ///
+    /// By default every file is considered, and binary files (NUL bytes)
+    /// are skipped as they are found.
+    #[arg(short = 'e', long = "ext", value_name = "EXT", value_delimiter = ',')]
+    pub ext: Vec<String>,
+
+    /// With -r, also visit hidden files and directories.
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// With -r, follow symbolic links.
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+
+    /// Clean files with NUL bytes as text instead of skipping them.
+    #[arg(short = 'a', long)]
+    pub text: bool,
+
+    /// Number of worker threads [default: all cores].
+    ///
+    /// Output order and content do not depend on it.
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress bar and no summary.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Print the summary at the end, even for a single input.
+    ///
+    /// The summary (files, bytes in and out, removals per category, files
+    /// skipped or failed, time and speed) is printed to stderr after -r, -o
+    /// and --in-place runs unless --quiet is given.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Write the summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<PathBuf>,
+
+    /// Input is JSON Lines: clean the text field of each object.
+    ///
+    /// Every other field, and the key order, is kept byte for byte; an
+    /// object whose text is unchanged is written back exactly as read.
+    /// Lines that are not JSON objects are reported with their line number
+    /// and passed through unchanged (or dropped with --skip-bad-lines).
+    /// Blank lines pass through. Works as a stream on stdin.
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// With --jsonl, the field holding the text.
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    pub field: String,
+
+    /// With --jsonl, add a field NAME holding removal counts per category,
+    /// e.g. {"ads":2,"media":1}.
+    #[arg(long, value_name = "NAME")]
+    pub counts_field: Option<String>,
+
+    /// With --jsonl, drop malformed lines instead of passing them through
+    /// (they are still reported).
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+
+    /// Decode input as LABEL (e.g. windows-1252, latin1, shift_jis,
+    /// utf-16le) instead of detecting the encoding. Output is always UTF-8.
+    ///
+    /// By default a BOM decides; else input whose first 64 KiB are valid
+    /// UTF-8 is UTF-8; else the encoding is guessed from those 64 KiB.
+    /// Invalid bytes become U+FFFD and are reported. A BOM still wins over
+    /// LABEL.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+
+    /// With --in-place, rewrite files even when invalid bytes in them must
+    /// become U+FFFD.
+    #[arg(long)]
+    pub lossy: bool,
+
+    /// Print every removal to stderr: category, rule, line, removed text.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Add a pattern file (repeatable); see patterns/README.md for the format.
+    #[arg(long = "patterns", value_name = "FILE")]
+    pub patterns: Vec<PathBuf>,
+
+    /// Use only the patterns given with --patterns, not the built-in ones.
+    #[arg(long)]
+    pub no_builtin: bool,
+
+    /// Turn a category off (repeatable, or comma-separated).
+    #[arg(long, value_name = "CAT", value_delimiter = ',')]
+    pub disable: Vec<String>,
+
+    /// Turn a category on, e.g. 'dateline', which is off by default.
+    #[arg(long, value_name = "CAT", value_delimiter = ',')]
+    pub enable: Vec<String>,
+
+    /// List the categories, whether each is on, and what it removes.
+    #[arg(long)]
+    pub list_categories: bool,
+
+    /// Longest line, in bytes, that is matched; longer lines pass through
+    /// unchanged.
+    #[arg(long, value_name = "BYTES", default_value_t = dejunk::DEFAULT_MAX_LINE)]
+    pub max_line: usize,
+}
+
+const LONG_ABOUT: &str = "\
+Strip scraped web junk out of plain text and keep the article.
+
+dejunk reads text that a scraper pulled out of web pages and removes the page
+furniture still in it: ad markers, newsletter and sign-up prompts, photo labels
+and credits, video cards, summary boxes, share bars, related-link teasers,
+cookie and copyright notices, standalone bylines. The article's prose is kept
+as it was: nothing is reworded, paragraphs stay paragraphs.
+
+Output goes to stdout; with several files, their cleaned texts follow each
+other in order. With -o DIR, each file is written under DIR; with --in-place,
+files are rewritten. Work is spread over all cores; the output does not
+depend on how many.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  dejunk article.txt > clean.txt
+  dejunk -r scraped/ -o clean/
+  dejunk --jsonl < dump.jsonl > clean.jsonl
+
+Exit status: 0 all inputs cleaned; 1 some inputs failed (the rest were
+cleaned); 2 bad arguments or pattern files. Use --help for more.";
+
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  dejunk article.txt > clean.txt
+  cat scraped.txt | dejunk --explain 2>removed.log
+  dejunk --patterns mysite.txt --disable social *.txt
+  dejunk -r scraped/ -o clean/ -e txt --stats-json summary.json
+  dejunk -r --in-place --exclude 'drafts/**' site/
+  dejunk --jsonl --field body --counts-field junk < dump.jsonl > clean.jsonl
+
+Bad input: a file that cannot be opened or read, a directory named without
+-r, or a binary file named on the command line is reported on one line
+naming it, and the run goes on with the other inputs; the exit status is
+then 1. Binary files found under -r are skipped with a note and do not
+change the exit status. Lines longer than --max-line pass through unchanged.
+Invalid bytes become U+FFFD with a warning (with --in-place, the file is left
+as it was unless --lossy). A closed stdout (dejunk big.txt | head) ends the
+run quietly with status 0.
+
+Exit status:
+  0    every input was cleaned (warnings and skipped binary files allowed)
+  1    some inputs failed or were left unchanged; every other input was
+       cleaned (also: malformed --jsonl lines, a write error on stdout)
+  2    bad arguments, patterns or encoding label; nothing was cleaned
+  130  interrupted (Ctrl-C, SIGTERM) during -o or --in-place; files are
+       either as they were or fully cleaned";

@@ -1,0 +1,395 @@
+//! The command line: arguments become a `CleanerBuilder` and a stream of
+//! inputs; an ordered pool of workers cleans them; this thread writes
+//! stdout, messages and the summary in input order.
+//!
+//! Exit codes: 0 success, 1 some input could not be cleaned (the others
+//! were), 2 bad usage or configuration (nothing was cleaned).
+
+mod args;
+mod jsonl;
+mod pool;
+mod signal;
+mod summary;
+mod walk;
+mod work;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use dejunk::{Binary, Cleaner, CleanerBuilder, Encoding};
+
+use args::Args;
+use jsonl::JsonlOpts;
+use pool::Msg;
+use summary::{Progress, Totals};
+use walk::{Dest, Input, WalkOpts};
+use work::{Batch, BatchKind, Ctx, Job, LineEvent, Status, TestHook};
+
+/// Exit code: everything cleaned.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: some inputs failed; the rest were cleaned.
+pub const EXIT_SOME_FAILED: i32 = 1;
+/// Exit code: bad arguments or patterns; nothing was cleaned.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells do).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+fn usage(msg: &str) -> i32 {
+    eprintln!("dejunk: {msg}");
+    EXIT_USAGE
+}
+
+/// Runs the command; returns the exit code.
+pub fn run() -> i32 {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cleaner = match build_cleaner(&args) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if args.list_categories {
+        return list_categories(&cleaner);
+    }
+    let paths: Vec<PathBuf> = if args.files.is_empty() {
+        if args.recursive {
+            return usage("-r needs a directory to clean, e.g. 'dejunk -r scraped/ -o clean/'");
+        }
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let has_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if has_stdin && (args.in_place || args.output.is_some()) {
+        return usage(
+            "standard input can only be cleaned to stdout; name files for -o or --in-place",
+        );
+    }
+    if let Some(out) = &args.output
+        && let Err(e) = std::fs::create_dir_all(out)
+    {
+        return usage(&format!(
+            "{}: cannot create output directory: {e}",
+            out.display()
+        ));
+    }
+    let walk_opts = match walk_opts(&args) {
+        Ok(w) => w,
+        Err(m) => return usage(&m),
+    };
+    let threads = args
+        .threads
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let bulk = args.recursive || args.output.is_some() || args.in_place || paths.len() > 1;
+    let show_progress = !args.quiet && (bulk || args.jsonl) && io::stderr().is_terminal();
+    let ctx = Ctx {
+        cleaner,
+        explain: args.explain,
+        jsonl: args.jsonl.then(|| JsonlOpts {
+            field: args.field.clone(),
+            counts_field: args.counts_field.clone(),
+        }),
+        skip_bad_lines: args.skip_bad_lines,
+        lossy: args.lossy,
+        progress: Progress::new(show_progress),
+        hook: TestHook::from_env(),
+    };
+    if args.output.is_some() || args.in_place {
+        signal::install();
+    }
+    let start = summary::now();
+    let mut totals = Totals {
+        jsonl: args.jsonl,
+        ..Totals::default()
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(64 << 10, stdout.lock());
+    let mut fatal: Option<i32> = None;
+    // A JSON stream is split into batches; a bad batch fails its stream.
+    let mut stream_failed = false;
+    let ctx = &ctx;
+    pool::run(
+        threads,
+        |emit: &mut dyn FnMut(Job) -> bool| {
+            walk::walk(
+                &paths,
+                &walk_opts,
+                &mut |input| {
+                    let to_stdout = matches!(
+                        input,
+                        Input::Stdin
+                            | Input::File {
+                                dest: Dest::Stdout,
+                                ..
+                            }
+                    );
+                    if ctx.jsonl.is_some() && to_stdout {
+                        batches(ctx, input, emit)
+                    } else {
+                        emit(Job::Input(input))
+                    }
+                },
+                &|size| ctx.progress.found(size),
+            )
+        },
+        |job, sink| ctx.work(job, sink),
+        |msg| match msg {
+            Msg::Out(bytes) => match out.write_all(&bytes) {
+                Ok(()) => true,
+                Err(e) => {
+                    fatal = Some(stdout_error(&e));
+                    false
+                }
+            },
+            Msg::Note(line) => {
+                ctx.progress.eprintln(&line);
+                true
+            }
+            Msg::Done(_) if signal::interrupted() => false,
+            Msg::Done(o) => {
+                for m in &o.messages {
+                    ctx.progress.eprintln(&format!("dejunk: {}: {m}", o.label));
+                }
+                totals.bytes_in += o.bytes_in;
+                totals.bytes_out += o.bytes_out;
+                totals.stats.merge(&o.stats);
+                totals.records.records += o.records.records;
+                totals.records.without_text += o.records.without_text;
+                totals.records.bad += o.records.bad;
+                if let Some(s) = &o.summary {
+                    totals.add_summary(s);
+                }
+                stream_failed |= o.status == Status::Failed || o.records.bad > 0;
+                if o.ends_file {
+                    match o.status {
+                        Status::Skipped => totals.skipped += 1,
+                        _ if stream_failed => totals.failed += 1,
+                        _ => totals.cleaned += 1,
+                    }
+                    stream_failed = false;
+                    ctx.progress.files_done(totals.files());
+                }
+                true
+            }
+        },
+    );
+    if fatal.is_none()
+        && let Err(e) = out.flush()
+    {
+        fatal = Some(stdout_error(&e));
+    }
+    ctx.progress.finish();
+    if let Some(code) = fatal {
+        return code;
+    }
+    if signal::interrupted() {
+        eprintln!(
+            "dejunk: interrupted; every file is either as it was or fully cleaned, \
+             and no temporary file is left"
+        );
+        return EXIT_INTERRUPTED;
+    }
+    let elapsed = start.elapsed();
+    if args.stats || (bulk && !args.quiet) {
+        totals.print(elapsed, &ctx.progress);
+    }
+    let mut code = if totals.failed > 0 {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_OK
+    };
+    if let Some(path) = &args.stats_json {
+        let json = totals.to_json(elapsed);
+        let res = serde_json::to_vec_pretty(&json)
+            .map_err(io::Error::other)
+            .and_then(|mut v| {
+                v.push(b'\n');
+                std::fs::write(path, v)
+            });
+        if let Err(e) = res {
+            eprintln!(
+                "dejunk: {}: cannot write the JSON summary: {e}",
+                path.display()
+            );
+            code = EXIT_SOME_FAILED;
+        }
+    }
+    code
+}
+
+/// A closed pipe ends the run quietly; other write errors are reported.
+fn stdout_error(e: &io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        EXIT_OK
+    } else {
+        eprintln!("dejunk: cannot write to stdout: {e}");
+        EXIT_SOME_FAILED
+    }
+}
+
+fn build_cleaner(args: &Args) -> Result<Cleaner, i32> {
+    let mut builder = CleanerBuilder::new();
+    builder
+        .builtin(!args.no_builtin)
+        .max_line_len(args.max_line)
+        .binary(if args.text {
+            Binary::Text
+        } else {
+            Binary::Quit
+        });
+    if let Some(label) = &args.encoding {
+        match Encoding::for_label(label.trim().as_bytes()) {
+            Some(enc) => {
+                builder.encoding(Some(enc));
+            }
+            None => {
+                return Err(usage(&format!(
+                    "unknown encoding '{label}' (try utf-8, windows-1252, latin1, shift_jis, \
+                     gbk, koi8-r, utf-16le or utf-16be)"
+                )));
+            }
+        }
+    }
+    for p in &args.patterns {
+        builder.patterns_file(p);
+    }
+    for c in &args.enable {
+        builder.enable(c);
+    }
+    for c in &args.disable {
+        builder.disable(c);
+    }
+    builder.build().map_err(|e| usage(&e.to_string()))
+}
+
+fn walk_opts(args: &Args) -> Result<WalkOpts, String> {
+    Ok(WalkOpts {
+        recursive: args.recursive,
+        hidden: args.hidden,
+        follow: args.follow,
+        include: walk::globset(&args.include)?,
+        exclude: walk::globset(&args.exclude)?,
+        ext: args
+            .ext
+            .iter()
+            .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect(),
+        output: args.output.clone(),
+        in_place: args.in_place,
+    })
+}
+
+/// Splits one JSON Lines stream bound for stdout into batches, so that the
+/// workers share it. Returns false when the run is being stopped.
+fn batches(ctx: &Ctx, input: Input, emit: &mut dyn FnMut(Job) -> bool) -> bool {
+    let (label, rdr): (String, Box<dyn BufRead>) = match input {
+        Input::Stdin => ("<stdin>".to_string(), Box::new(io::stdin().lock())),
+        Input::File { path, .. } => {
+            let label = path.display().to_string();
+            match File::open(&path) {
+                Ok(f) => (label, Box::new(BufReader::with_capacity(64 << 10, f))),
+                Err(e) => {
+                    return emit(Job::Input(Input::Error {
+                        label,
+                        message: format!("cannot open: {e}"),
+                    }));
+                }
+            }
+        }
+        other => return emit(Job::Input(other)),
+    };
+    let mut data: Vec<u8> = Vec::new();
+    let mut first_line = 1;
+    let mut go = true;
+    let res = work::for_each_line(rdr, |ev| {
+        match ev {
+            LineEvent::Line { text, n, newline } => {
+                if data.is_empty() {
+                    first_line = n;
+                }
+                data.extend_from_slice(text);
+                if newline {
+                    data.push(b'\n');
+                }
+                ctx.progress.read(text.len() as u64 + u64::from(newline));
+                if data.len() >= work::BATCH_BYTES {
+                    go = flush_lines(emit, &label, &mut data, first_line);
+                }
+            }
+            LineEvent::Long { piece, n, first } => {
+                if first {
+                    go = flush_lines(emit, &label, &mut data, first_line);
+                }
+                ctx.progress.read(piece.len() as u64);
+                go = go
+                    && emit(Job::Batch(Batch {
+                        label: label.clone(),
+                        first_line: n,
+                        data: piece.to_vec(),
+                        kind: BatchKind::LongPiece { first },
+                    }));
+            }
+        }
+        go
+    });
+    if go {
+        go = flush_lines(emit, &label, &mut data, first_line);
+    }
+    go && emit(Job::Batch(Batch {
+        label,
+        first_line: 0,
+        data: Vec::new(),
+        kind: BatchKind::End {
+            error: res.err().map(|e| format!("read error: {e}")),
+        },
+    }))
+}
+
+fn flush_lines(
+    emit: &mut dyn FnMut(Job) -> bool,
+    label: &str,
+    data: &mut Vec<u8>,
+    first_line: u64,
+) -> bool {
+    if data.is_empty() {
+        return true;
+    }
+    emit(Job::Batch(Batch {
+        label: label.to_string(),
+        first_line,
+        data: std::mem::take(data),
+        kind: BatchKind::Lines,
+    }))
+}
+
+fn list_categories(cleaner: &Cleaner) -> i32 {
+    let mut out = io::stdout().lock();
+    for c in cleaner.categories() {
+        let state = if c.enabled { "on " } else { "off" };
+        let default = if c.default_on {
+            ""
+        } else {
+            " (off by default)"
+        };
+        if writeln!(
+            out,
+            "{:<12} {state} {:>4} rules  {}{default}",
+            c.name, c.rules, c.description
+        )
+        .is_err()
+        {
+            return EXIT_OK;
+        }
+    }
+    EXIT_OK
+}

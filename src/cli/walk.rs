@@ -1,0 +1,250 @@
+//! Which inputs to clean: paths from the command line, and with -r every
+//! file under the directories among them that passes the filters, in name
+//! order.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::path::{Component, Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// Where a cleaned input goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dest {
+    Stdout,
+    /// A file (under -o DIR), written atomically.
+    File(PathBuf),
+    /// The input itself, rewritten atomically.
+    InPlace,
+}
+
+/// One input to clean, or one that failed before it could be opened.
+#[derive(Debug)]
+pub enum Input {
+    Stdin,
+    File {
+        path: PathBuf,
+        /// Named on the command line (as opposed to found under -r).
+        explicit: bool,
+        dest: Dest,
+    },
+    /// Reported as failed, in order with the others.
+    Error {
+        label: String,
+        message: String,
+    },
+}
+
+/// The filters and options the walk needs, without clap types.
+pub struct WalkOpts {
+    pub recursive: bool,
+    pub hidden: bool,
+    pub follow: bool,
+    pub include: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+    /// Lower-case extensions, without dots; empty means any.
+    pub ext: Vec<String>,
+    pub output: Option<PathBuf>,
+    pub in_place: bool,
+}
+
+/// Compiles globs; the error names the bad one.
+pub fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| format!("bad glob '{g}': {e}"))?);
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+impl WalkOpts {
+    fn dest_for(&self, rel: &Path) -> Dest {
+        match (&self.output, self.in_place) {
+            (Some(dir), _) => Dest::File(dir.join(rel)),
+            (None, true) => Dest::InPlace,
+            (None, false) => Dest::Stdout,
+        }
+    }
+
+    fn matches(set: &GlobSet, rel: &Path) -> bool {
+        set.is_match(rel) || rel.file_name().is_some_and(|n| set.is_match(n))
+    }
+
+    fn wanted_file(&self, rel: &Path) -> bool {
+        if let Some(ex) = &self.exclude
+            && Self::matches(ex, rel)
+        {
+            return false;
+        }
+        if let Some(inc) = &self.include
+            && !Self::matches(inc, rel)
+        {
+            return false;
+        }
+        if !self.ext.is_empty() {
+            let Some(ext) = rel.extension().and_then(OsStr::to_str) else {
+                return false;
+            };
+            if !self.ext.iter().any(|e| e.eq_ignore_ascii_case(ext)) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn is_hidden(name: &OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// Calls `emit` for every input, in order, until it returns false.
+pub fn walk(
+    paths: &[PathBuf],
+    opts: &WalkOpts,
+    emit: &mut dyn FnMut(Input) -> bool,
+    on_found: &dyn Fn(u64),
+) {
+    // Two inputs must not be cleaned into the same output file.
+    let mut outputs: HashSet<PathBuf> = HashSet::new();
+    let out_canon = opts.output.as_ref().and_then(|o| o.canonicalize().ok());
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if !emit(Input::Stdin) {
+                return;
+            }
+            continue;
+        }
+        let label = path.display().to_string();
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                if !emit(Input::Error {
+                    label,
+                    message: format!("cannot open: {e}"),
+                }) {
+                    return;
+                }
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            // A file named on the command line keeps only its name under -o.
+            let rel = PathBuf::from(path.file_name().unwrap_or(path.as_os_str()));
+            let input = file_input(opts, &mut outputs, path.clone(), &rel, true);
+            if matches!(input, Input::File { .. }) {
+                on_found(meta.len());
+            }
+            if !emit(input) {
+                return;
+            }
+            continue;
+        }
+        if !opts.recursive {
+            if !emit(Input::Error {
+                label,
+                message: "is a directory (use -r to clean the files under it)".to_string(),
+            }) {
+                return;
+            }
+            continue;
+        }
+        let root = path.as_path();
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(opts.follow)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                if e.depth() == 0 {
+                    return true;
+                }
+                if !opts.hidden && is_hidden(e.file_name()) {
+                    return false;
+                }
+                if e.file_type().is_dir() {
+                    if let Some(out) = &out_canon {
+                        // Never walk into our own output.
+                        if e.path().canonicalize().is_ok_and(|p| &p == out) {
+                            return false;
+                        }
+                    }
+                    if let Some(ex) = &opts.exclude {
+                        let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+                        return !WalkOpts::matches(ex, rel);
+                    }
+                }
+                true
+            });
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let label = err
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| label.clone());
+                    let message = match err.io_error() {
+                        Some(io) => format!("cannot read: {io}"),
+                        None => err.to_string(),
+                    };
+                    if !emit(Input::Error { label, message }) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            // Without --follow, symbolic links are neither files nor
+            // directories here, and are passed over like ripgrep does.
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            if rel.components().any(|c| matches!(c, Component::ParentDir)) {
+                continue;
+            }
+            if !opts.wanted_file(rel) {
+                continue;
+            }
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let rel = rel.to_path_buf();
+            let input = file_input(opts, &mut outputs, entry.into_path(), &rel, false);
+            if matches!(input, Input::File { .. }) {
+                on_found(size);
+            }
+            if !emit(input) {
+                return;
+            }
+        }
+    }
+}
+
+/// The input for a file, or an error if its output would clash with an
+/// earlier one's.
+fn file_input(
+    opts: &WalkOpts,
+    outputs: &mut HashSet<PathBuf>,
+    path: PathBuf,
+    rel: &Path,
+    explicit: bool,
+) -> Input {
+    let dest = opts.dest_for(rel);
+    if let Dest::File(out) = &dest
+        && !outputs.insert(out.clone())
+    {
+        return Input::Error {
+            label: path.display().to_string(),
+            message: format!(
+                "its output {} is also the output of an earlier input; not cleaned \
+                 (rename it, or clean the common parent directory with -r)",
+                out.display()
+            ),
+        };
+    }
+    Input::File {
+        path,
+        explicit,
+        dest,
+    }
+}

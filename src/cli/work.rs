@@ -1,0 +1,897 @@
+//! What a worker does with one job: clean a file (or stdin) into stdout, a
+//! file under -o, or the file itself; or clean a batch of JSON lines.
+
+use std::fs::{File, Metadata};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use memchr::memchr;
+
+use dejunk::{CleanError, Cleaner, Observer, Removal, Stats, Summary};
+
+use super::jsonl::{self, JsonlOpts, Record, RecordCounts};
+use super::pool::{Msg, Sink};
+use super::signal;
+use super::summary::Progress;
+use super::walk::{Dest, Input};
+
+/// Longest JSON line that is parsed; longer ones are passed through (or
+/// dropped) in pieces, so memory stays bounded.
+pub const MAX_RECORD: usize = 64 << 20;
+
+/// JSON lines per batch when one stream is spread over the workers.
+pub const BATCH_BYTES: usize = 512 << 10;
+
+/// Everything a worker needs, shared by all of them.
+pub struct Ctx {
+    pub cleaner: Cleaner,
+    pub explain: bool,
+    pub jsonl: Option<JsonlOpts>,
+    pub skip_bad_lines: bool,
+    pub lossy: bool,
+    pub progress: Progress,
+    pub hook: TestHook,
+}
+
+/// How a job ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Cleaned,
+    Skipped,
+    Failed,
+}
+
+/// One job's result, handed to the caller in order.
+pub struct Outcome {
+    pub label: String,
+    pub status: Status,
+    /// Whether this ends a file (JSON batches other than a stream's last
+    /// do not).
+    pub ends_file: bool,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub summary: Option<Summary>,
+    pub stats: Stats,
+    pub records: RecordCounts,
+    /// One-line messages about the input, printed as `dejunk: LABEL: MSG`.
+    pub messages: Vec<String>,
+}
+
+impl Outcome {
+    fn new(label: String) -> Outcome {
+        Outcome {
+            label,
+            status: Status::Cleaned,
+            ends_file: true,
+            bytes_in: 0,
+            bytes_out: 0,
+            summary: None,
+            stats: Stats::default(),
+            records: RecordCounts::default(),
+            messages: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, msg: String) {
+        self.status = Status::Failed;
+        self.messages.push(msg);
+    }
+}
+
+/// A unit of work.
+pub enum Job {
+    Input(Input),
+    /// Whole JSON lines of one stream.
+    Batch(Batch),
+}
+
+pub struct Batch {
+    pub label: String,
+    /// Line number of the first line in `data`.
+    pub first_line: u64,
+    pub data: Vec<u8>,
+    pub kind: BatchKind,
+}
+
+pub enum BatchKind {
+    Lines,
+    /// A piece of a line longer than [`MAX_RECORD`].
+    LongPiece {
+        first: bool,
+    },
+    /// The stream is over (`data` is empty); carries its read error if any.
+    End {
+        error: Option<String>,
+    },
+}
+
+/// Test-only fault injection: `DEJUNK_TEST_PAUSE=bytes:N` stops a worker
+/// for ten minutes once N bytes were written to temporary files in all,
+/// `rename:K` before the K-th rename. Tests kill the process while it
+/// waits. Not a user feature.
+#[derive(Default)]
+pub struct TestHook {
+    pause_bytes: Option<u64>,
+    pause_rename: Option<u64>,
+    bytes: AtomicU64,
+    renames: AtomicU64,
+}
+
+impl TestHook {
+    pub fn from_env() -> TestHook {
+        let mut hook = TestHook::default();
+        if let Ok(v) = std::env::var("DEJUNK_TEST_PAUSE") {
+            if let Some(n) = v.strip_prefix("bytes:") {
+                hook.pause_bytes = n.parse().ok();
+            } else if let Some(k) = v.strip_prefix("rename:") {
+                hook.pause_rename = k.parse().ok();
+            }
+        }
+        hook
+    }
+
+    fn pause() {
+        let _ = writeln!(io::stderr(), "dejunk: test pause");
+        std::thread::sleep(std::time::Duration::from_secs(600));
+    }
+
+    fn wrote(&self, n: usize) {
+        if let Some(limit) = self.pause_bytes {
+            let before = self.bytes.fetch_add(n as u64, Ordering::SeqCst);
+            if before < limit && before + n as u64 >= limit {
+                Self::pause();
+            }
+        }
+    }
+
+    fn renaming(&self) {
+        if let Some(k) = self.pause_rename
+            && self.renames.fetch_add(1, Ordering::SeqCst) + 1 == k
+        {
+            Self::pause();
+        }
+    }
+}
+
+/// Counts bytes read, for the summary and the progress bar.
+struct Counting<'a, R> {
+    rdr: R,
+    n: u64,
+    progress: &'a Progress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if signal::interrupted() {
+            return Err(signal::error());
+        }
+        let n = self.rdr.read(buf)?;
+        self.n += n as u64;
+        self.progress.read(n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if signal::interrupted() {
+            return Err(signal::error());
+        }
+        self.rdr.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.n += amt as u64;
+        self.progress.read(amt as u64);
+        self.rdr.consume(amt)
+    }
+}
+
+/// Output bound for stdout, sent to the caller in chunks. The first
+/// [`HOLD`] bytes are held back, so that a binary file found early leaves
+/// no partial output.
+struct ChunkWriter<'a> {
+    sink: &'a Sink<Outcome>,
+    buf: Vec<u8>,
+    limit: usize,
+    sent: bool,
+    written: u64,
+}
+
+const HOLD: usize = 256 << 10;
+const CHUNK: usize = 64 << 10;
+
+impl<'a> ChunkWriter<'a> {
+    fn new(sink: &'a Sink<Outcome>) -> ChunkWriter<'a> {
+        ChunkWriter {
+            sink,
+            buf: Vec::new(),
+            limit: HOLD,
+            sent: false,
+            written: 0,
+        }
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.sent = true;
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        if self.sink.send(Msg::Out(chunk)) {
+            Ok(())
+        } else {
+            Err(io::Error::new(io::ErrorKind::BrokenPipe, "stopped"))
+        }
+    }
+}
+
+impl Write for ChunkWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        // Messages stay at most `limit` bytes, so the channel's bound is a
+        // bound on memory whatever the size of one write.
+        let mut rest = data;
+        while !rest.is_empty() {
+            let take = rest
+                .len()
+                .min(self.limit.saturating_sub(self.buf.len()).max(1));
+            self.buf.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.buf.len() >= self.limit {
+                self.limit = CHUNK;
+                self.send()?;
+            }
+        }
+        self.written += data.len() as u64;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A temporary file's writer that counts for the test hook.
+struct Hooked<'a, W> {
+    wtr: W,
+    hook: &'a TestHook,
+    written: u64,
+}
+
+impl<W: Write> Write for Hooked<'_, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if signal::interrupted() {
+            return Err(signal::error());
+        }
+        let n = self.wtr.write(data)?;
+        self.written += n as u64;
+        self.hook.wrote(n);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.wtr.flush()
+    }
+}
+
+/// Why cleaning one input stopped.
+enum Fail {
+    Read(io::Error),
+    Binary(u64),
+    /// Writing the output file failed; the message says where.
+    Output(String),
+    /// The caller stopped listening (stdout closed).
+    Stopped,
+}
+
+impl Fail {
+    fn from_clean(e: CleanError, out: &str) -> Fail {
+        match e {
+            CleanError::Read(e) => Fail::Read(e),
+            CleanError::Binary { offset } => Fail::Binary(offset),
+            CleanError::Write(e) if e.kind() == io::ErrorKind::BrokenPipe && out.is_empty() => {
+                Fail::Stopped
+            }
+            CleanError::Write(e) => Fail::Output(format!("cannot write {out}: {e}")),
+            e => Fail::Output(e.to_string()),
+        }
+    }
+}
+
+/// What the stream cleaner produced.
+#[derive(Default)]
+struct Cleaned {
+    summary: Option<Summary>,
+    records: RecordCounts,
+}
+
+impl Ctx {
+    /// Runs one job.
+    pub fn work(&self, job: Job, sink: &Sink<Outcome>) {
+        let outcome = match job {
+            Job::Input(input) => self.clean_input(input, sink),
+            Job::Batch(batch) => self.clean_batch(batch, sink),
+        };
+        if let Some(o) = outcome {
+            sink.send(Msg::Done(o));
+        }
+    }
+
+    fn explainer<'a>(
+        &'a self,
+        label: &'a str,
+        record: Option<u64>,
+        sink: &'a Sink<Outcome>,
+    ) -> impl FnMut(&Removal<'_>) + 'a {
+        move |r: &Removal<'_>| {
+            if self.explain {
+                let at = match record {
+                    Some(n) => format!("{label}:{n}:{}", r.line),
+                    None => format!("{label}:{}", r.line),
+                };
+                sink.send(Msg::Note(format!(
+                    "{at}: {} [{}] {:?} -> {:?}",
+                    r.category,
+                    r.scope.as_str(),
+                    r.rule,
+                    r.text
+                )));
+            }
+        }
+    }
+
+    /// Cleans `rdr` into `wtr` as text or JSON lines.
+    #[allow(clippy::too_many_arguments)]
+    fn clean_stream<R: BufRead>(
+        &self,
+        rdr: R,
+        wtr: &mut dyn Write,
+        label: &str,
+        out_name: &str,
+        stats: &mut Stats,
+        sink: &Sink<Outcome>,
+        messages: &mut Vec<String>,
+    ) -> Result<Cleaned, Fail> {
+        match &self.jsonl {
+            None => {
+                let mut explain = self.explainer(label, None, sink);
+                let summary = self
+                    .cleaner
+                    .clean_reader_with(rdr, &mut *wtr, |r: &Removal<'_>| {
+                        stats.removal(r);
+                        explain(r);
+                    })
+                    .map_err(|e| Fail::from_clean(e, out_name))?;
+                Ok(Cleaned {
+                    summary: Some(summary),
+                    records: RecordCounts::default(),
+                })
+            }
+            Some(opts) => {
+                let mut records = RecordCounts::default();
+                let mut out = Vec::new();
+                let mut write_err = None;
+                let res = for_each_line(rdr, |ev| {
+                    out.clear();
+                    match ev {
+                        LineEvent::Line { text, n, newline } => {
+                            let mut explain = self.explainer(label, Some(n), sink);
+                            self.record(
+                                text,
+                                n,
+                                opts,
+                                stats,
+                                &mut explain,
+                                &mut out,
+                                &mut records,
+                                messages,
+                            );
+                            let dropped = out.is_empty() && !text.is_empty();
+                            if newline && !dropped {
+                                out.push(b'\n');
+                            }
+                        }
+                        LineEvent::Long { piece, n, first } => {
+                            self.long_record(piece, n, first, &mut out, &mut records, messages)
+                        }
+                    }
+                    if let Err(e) = wtr.write_all(&out) {
+                        write_err = Some(e);
+                        return false;
+                    }
+                    true
+                });
+                if let Some(e) = write_err {
+                    return Err(Fail::from_clean(CleanError::Write(e), out_name));
+                }
+                res.map_err(Fail::Read)?;
+                Ok(Cleaned {
+                    summary: None,
+                    records,
+                })
+            }
+        }
+    }
+
+    /// One JSON line into `out` (nothing for a dropped bad line).
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        text: &[u8],
+        n: u64,
+        opts: &JsonlOpts,
+        stats: &mut Stats,
+        explain: &mut dyn FnMut(&Removal<'_>),
+        out: &mut Vec<u8>,
+        records: &mut RecordCounts,
+        messages: &mut Vec<String>,
+    ) {
+        match jsonl::clean_record(text, &self.cleaner, opts, stats, explain, out) {
+            Record::Cleaned => records.records += 1,
+            Record::NoText => {
+                records.records += 1;
+                records.without_text += 1;
+            }
+            Record::Blank => {}
+            Record::Bad(why) => {
+                records.bad += 1;
+                let what = if self.skip_bad_lines {
+                    "dropped"
+                } else {
+                    out.extend_from_slice(text);
+                    "passed through"
+                };
+                messages.push(format!("line {n}: not a JSON object ({why}); {what}"));
+            }
+        }
+    }
+
+    fn long_record(
+        &self,
+        piece: &[u8],
+        n: u64,
+        first: bool,
+        out: &mut Vec<u8>,
+        records: &mut RecordCounts,
+        messages: &mut Vec<String>,
+    ) {
+        if first {
+            records.bad += 1;
+            let what = if self.skip_bad_lines {
+                "dropped"
+            } else {
+                "passed through"
+            };
+            messages.push(format!(
+                "line {n}: longer than {} MiB, not parsed; {what}",
+                MAX_RECORD >> 20
+            ));
+        }
+        if !self.skip_bad_lines {
+            out.extend_from_slice(piece);
+        }
+    }
+
+    fn clean_batch(&self, batch: Batch, sink: &Sink<Outcome>) -> Option<Outcome> {
+        let mut o = Outcome::new(batch.label);
+        o.ends_file = false;
+        o.bytes_in = batch.data.len() as u64;
+        let opts = self.jsonl.as_ref()?;
+        let mut out = Vec::with_capacity(batch.data.len() + 64);
+        match batch.kind {
+            BatchKind::End { error } => {
+                o.ends_file = true;
+                if let Some(e) = error {
+                    o.fail(e);
+                }
+            }
+            BatchKind::LongPiece { first } => {
+                self.long_record(
+                    &batch.data,
+                    batch.first_line,
+                    first,
+                    &mut out,
+                    &mut o.records,
+                    &mut o.messages,
+                );
+            }
+            BatchKind::Lines => {
+                let mut n = batch.first_line;
+                let mut rest = &batch.data[..];
+                while !rest.is_empty() {
+                    let (line, newline, next) = match memchr(b'\n', rest) {
+                        Some(i) => (&rest[..i], true, &rest[i + 1..]),
+                        None => (rest, false, &[][..]),
+                    };
+                    let before = out.len();
+                    let mut explain = self.explainer(&o.label, Some(n), sink);
+                    self.record(
+                        line,
+                        n,
+                        opts,
+                        &mut o.stats,
+                        &mut explain,
+                        &mut out,
+                        &mut o.records,
+                        &mut o.messages,
+                    );
+                    let dropped = out.len() == before && !line.is_empty();
+                    if newline && !dropped {
+                        out.push(b'\n');
+                    }
+                    rest = next;
+                    n += 1;
+                }
+            }
+        }
+        o.bytes_out = out.len() as u64;
+        if !out.is_empty() && !sink.send(Msg::Out(out)) {
+            return None;
+        }
+        Some(o)
+    }
+
+    fn clean_input(&self, input: Input, sink: &Sink<Outcome>) -> Option<Outcome> {
+        let (path, explicit, dest) = match input {
+            Input::Error { label, message } => {
+                let mut o = Outcome::new(label);
+                o.fail(message);
+                return Some(o);
+            }
+            Input::Stdin => {
+                let mut o = Outcome::new("<stdin>".to_string());
+                let stdin = io::stdin();
+                let rdr = Counting {
+                    rdr: stdin.lock(),
+                    n: 0,
+                    progress: &self.progress,
+                };
+                return self.to_stdout(rdr, true, &mut o, sink).then_some(o);
+            }
+            Input::File {
+                path,
+                explicit,
+                dest,
+                ..
+            } => (path, explicit, dest),
+        };
+        let mut o = Outcome::new(path.display().to_string());
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) => {
+                o.fail(format!("cannot open: {e}"));
+                return Some(o);
+            }
+        };
+        let meta = match file.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                o.fail(format!("cannot read: {e}"));
+                return Some(o);
+            }
+        };
+        if meta.is_dir() {
+            o.fail("is a directory (use -r to clean the files under it)".to_string());
+            return Some(o);
+        }
+        let rdr = Counting {
+            rdr: BufReader::with_capacity(64 << 10, file),
+            n: 0,
+            progress: &self.progress,
+        };
+        let ok = match dest {
+            Dest::Stdout => self.to_stdout(rdr, explicit, &mut o, sink),
+            Dest::File(out) => {
+                self.to_file(rdr, &out, &meta, explicit, false, &mut o, sink);
+                true
+            }
+            Dest::InPlace => {
+                // Rewrite the file a symbolic link points to, not the link.
+                let target = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                self.to_file(rdr, &target, &meta, explicit, true, &mut o, sink);
+                true
+            }
+        };
+        ok.then_some(o)
+    }
+
+    /// Notes what the decoder and the line reader had to do.
+    fn note_summary(&self, o: &mut Outcome, summary: &Summary) {
+        if summary.overlong_lines > 0 {
+            o.messages.push(format!(
+                "{} line(s) longer than --max-line passed through unchanged",
+                summary.overlong_lines
+            ));
+        }
+        if let Some(d) = &summary.decoding
+            && d.replaced > 0
+        {
+            o.messages.push(format!(
+                "{} invalid {} sequence(s) replaced with U+FFFD (first at byte {}); \
+                 use --encoding if the encoding is wrong",
+                d.replaced,
+                d.encoding.name(),
+                d.first_replaced.unwrap_or(0)
+            ));
+        }
+    }
+
+    fn binary(&self, o: &mut Outcome, offset: u64, explicit: bool, partial: bool) {
+        let msg = if partial {
+            format!("binary file (NUL byte at offset {offset}); output stops before it")
+        } else {
+            format!(
+                "binary file (NUL byte at offset {offset}); skipped (use -a to clean it as text)"
+            )
+        };
+        o.messages.push(msg);
+        o.status = if explicit {
+            Status::Failed
+        } else {
+            Status::Skipped
+        };
+    }
+
+    /// Returns false when the run is being stopped.
+    fn to_stdout<R: BufRead>(
+        &self,
+        mut rdr: Counting<'_, R>,
+        explicit: bool,
+        o: &mut Outcome,
+        sink: &Sink<Outcome>,
+    ) -> bool {
+        let mut wtr = ChunkWriter::new(sink);
+        let label = o.label.clone();
+        let res = self.clean_stream(
+            &mut rdr,
+            &mut wtr,
+            &label,
+            "",
+            &mut o.stats,
+            sink,
+            &mut o.messages,
+        );
+        o.bytes_in = rdr.n;
+        match res {
+            Ok(c) => {
+                if wtr.send().is_err() {
+                    return false;
+                }
+                if let Some(s) = &c.summary {
+                    self.note_summary(o, s);
+                }
+                o.summary = c.summary;
+                o.records = c.records;
+            }
+            Err(Fail::Stopped) => return false,
+            Err(Fail::Binary(offset)) => {
+                if wtr.sent {
+                    if wtr.send().is_err() {
+                        return false;
+                    }
+                    self.binary(o, offset, true, true);
+                } else {
+                    wtr.buf.clear();
+                    wtr.written = 0;
+                    self.binary(o, offset, explicit, false);
+                }
+            }
+            Err(Fail::Read(e)) => {
+                // What was cleaned before the error is written.
+                if wtr.send().is_err() {
+                    return false;
+                }
+                o.fail(format!("read error: {e}"));
+            }
+            Err(Fail::Output(m)) => o.fail(m),
+        }
+        o.bytes_out = wtr.written;
+        if o.records.bad > 0 && o.status == Status::Cleaned {
+            o.status = Status::Failed;
+        }
+        true
+    }
+
+    /// Cleans into a temporary file next to `target`, then renames it
+    /// over `target`.
+    #[allow(clippy::too_many_arguments)]
+    fn to_file<R: BufRead>(
+        &self,
+        mut rdr: Counting<'_, R>,
+        target: &Path,
+        meta: &Metadata,
+        explicit: bool,
+        in_place: bool,
+        o: &mut Outcome,
+        sink: &Sink<Outcome>,
+    ) {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !in_place && let Err(e) = std::fs::create_dir_all(&dir) {
+            o.fail(format!("cannot create directory {}: {e}", dir.display()));
+            return;
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut tmp = match tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".dejunk-tmp")
+            .tempfile_in(&dir)
+        {
+            Ok(t) => t,
+            Err(e) => {
+                o.fail(format!(
+                    "cannot create a temporary file in {}: {e}",
+                    dir.display()
+                ));
+                return;
+            }
+        };
+        let tmp_name = tmp.path().display().to_string();
+        let label = o.label.clone();
+        let mut wtr = BufWriter::with_capacity(
+            64 << 10,
+            Hooked {
+                wtr: tmp.as_file_mut(),
+                hook: &self.hook,
+                written: 0,
+            },
+        );
+        let res = self.clean_stream(
+            &mut rdr,
+            &mut wtr,
+            &label,
+            &tmp_name,
+            &mut o.stats,
+            sink,
+            &mut o.messages,
+        );
+        o.bytes_in = rdr.n;
+        let cleaned = match res {
+            Ok(c) => c,
+            Err(Fail::Binary(offset)) => return self.binary(o, offset, explicit, false),
+            Err(Fail::Read(e)) => {
+                return o.fail(format!(
+                    "read error: {e}; {} left as it was",
+                    target.display()
+                ));
+            }
+            Err(Fail::Output(m)) => return o.fail(m),
+            Err(Fail::Stopped) => return o.fail("stopped".into()),
+        };
+        if let Err(e) = wtr.flush() {
+            return o.fail(format!("cannot write {tmp_name}: {e}"));
+        }
+        let written = wtr.get_ref().written;
+        drop(wtr);
+        o.bytes_out = written;
+        o.records = cleaned.records.clone();
+        if let Some(s) = &cleaned.summary {
+            self.note_summary(o, s);
+            let replaced = s.decoding.map_or(0, |d| d.replaced);
+            if in_place && replaced > 0 && !self.lossy {
+                o.summary = cleaned.summary;
+                o.fail(format!(
+                    "left unchanged: rewriting it would replace {replaced} invalid byte \
+                     sequence(s) with U+FFFD (use --encoding to name its encoding, or --lossy)"
+                ));
+                return;
+            }
+        }
+        o.summary = cleaned.summary;
+        let file = tmp.as_file();
+        let _ = file.set_permissions(meta.permissions());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            // Keeps the owner when we may (as root); harmless otherwise.
+            let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+        }
+        // Before an original is replaced, the new data must be on disk, or
+        // a crash could leave an empty file where the original was. Under
+        // -o nothing of the user's is replaced (a crash costs a rerun), and
+        // an fsync per file would cost more than the cleaning.
+        if in_place && let Err(e) = file.sync_all() {
+            return o.fail(format!("cannot write {tmp_name}: {e}"));
+        }
+        if signal::interrupted() {
+            return o.fail("interrupted".to_string());
+        }
+        self.hook.renaming();
+        if let Err(e) = tmp.persist(target) {
+            return o.fail(format!(
+                "cannot rename {} to {}: {}",
+                tmp_name,
+                target.display(),
+                e.error
+            ));
+        }
+        // The directory is not synced: after a crash it names either the
+        // original or the fully written new file, which is the promise.
+        if o.records.bad > 0 {
+            o.status = Status::Failed;
+        }
+    }
+}
+
+/// What [`for_each_line`] hands out.
+pub enum LineEvent<'a> {
+    /// Line `n` (1-based), without its `\n`.
+    Line {
+        text: &'a [u8],
+        n: u64,
+        newline: bool,
+    },
+    /// A piece of line `n`, longer than [`MAX_RECORD`], `\n` included in
+    /// the last piece.
+    Long {
+        piece: &'a [u8],
+        n: u64,
+        first: bool,
+    },
+}
+
+/// Splits a stream into lines, in memory bounded by [`MAX_RECORD`], until
+/// `f` returns false.
+pub fn for_each_line<R: BufRead>(
+    mut rdr: R,
+    mut f: impl FnMut(LineEvent<'_>) -> bool,
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        let got = (&mut rdr)
+            .take(MAX_RECORD as u64 + 1)
+            .read_until(b'\n', &mut buf)?;
+        if got == 0 {
+            return Ok(());
+        }
+        n += 1;
+        let newline = buf.last() == Some(&b'\n');
+        if newline || buf.len() <= MAX_RECORD {
+            let text = if newline {
+                &buf[..buf.len() - 1]
+            } else {
+                &buf[..]
+            };
+            if !f(LineEvent::Line { text, n, newline }) {
+                return Ok(());
+            }
+            continue;
+        }
+        if !f(LineEvent::Long {
+            piece: &buf,
+            n,
+            first: true,
+        }) {
+            return Ok(());
+        }
+        loop {
+            let avail = rdr.fill_buf()?;
+            if avail.is_empty() {
+                break;
+            }
+            let (len, end) = match memchr(b'\n', avail) {
+                Some(i) => (i + 1, true),
+                None => (avail.len(), false),
+            };
+            let go = f(LineEvent::Long {
+                piece: &avail[..len],
+                n,
+                first: false,
+            });
+            rdr.consume(len);
+            if !go {
+                return Ok(());
+            }
+            if end {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! Bulk cleaning: trees, -o, --in-place, filters, threads, JSON Lines,
+//! summaries, and interrupted runs.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use crate::util::{article, clean_bytes, dejunk, files_under, run_stdin, stderr, stdout, tree};
+
+fn sample_tree(root: &Path) {
+    tree(
+        root,
+        &[
+            ("a.txt", article(1).as_bytes()),
+            ("b.md", article(2).as_bytes()),
+            ("sub/c.txt", article(3).as_bytes()),
+            ("sub/deeper/d.txt", article(4).as_bytes()),
+            (
+                "sub/w1252.txt",
+                b"Advertisement\n\n\x93Quoted,\x94 caf\xe9.\n",
+            ),
+            ("drafts/e.txt", article(5).as_bytes()),
+            (".hidden/f.txt", article(6).as_bytes()),
+            (".g.txt", article(7).as_bytes()),
+            ("img.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+        ],
+    );
+}
+
+#[test]
+fn tree_is_mirrored_under_the_output_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    sample_tree(&src);
+    let o = dejunk()
+        .arg("-r")
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let got: Vec<String> = files_under(&out)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "a.txt",
+            "b.md",
+            "drafts/e.txt",
+            "sub/c.txt",
+            "sub/deeper/d.txt",
+            "sub/w1252.txt"
+        ]
+    );
+    for rel in [
+        "a.txt",
+        "b.md",
+        "drafts/e.txt",
+        "sub/c.txt",
+        "sub/deeper/d.txt",
+    ] {
+        let want = clean_bytes(&std::fs::read(src.join(rel)).unwrap());
+        assert_eq!(std::fs::read(out.join(rel)).unwrap(), want, "{rel}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.join("sub/w1252.txt")).unwrap(),
+        "“Quoted,” café.\n"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("img.png: binary file (NUL byte at offset 10); skipped"),
+        "{err}"
+    );
+    assert!(
+        err.contains("7 files: 6 cleaned, 1 skipped, 0 failed"),
+        "{err}"
+    );
+    assert!(err.contains("decoded from: windows-1252 1"), "{err}");
+    assert!(err.contains("ads "), "{err}");
+}
+
+#[test]
+fn globs_extensions_and_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    sample_tree(&src);
+    let list = |args: &[&str]| -> Vec<String> {
+        let out = tempfile::tempdir().unwrap();
+        let o = dejunk()
+            .arg("-r")
+            .arg(&src)
+            .arg("-o")
+            .arg(out.path())
+            .arg("-q")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        files_under(out.path())
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    };
+    assert_eq!(list(&["-e", "md"]), ["b.md"]);
+    assert_eq!(
+        list(&[
+            "--exclude",
+            "drafts",
+            "--exclude",
+            "sub/deeper/**",
+            "-e",
+            ".TXT"
+        ]),
+        ["a.txt", "sub/c.txt", "sub/w1252.txt"]
+    );
+    assert_eq!(
+        list(&["--include", "sub/**/*.txt", "--exclude", "w*"]),
+        ["sub/c.txt", "sub/deeper/d.txt"]
+    );
+    assert_eq!(list(&["--include", "d.txt"]), ["sub/deeper/d.txt"]);
+    let hidden = list(&["--hidden", "-e", "txt"]);
+    assert!(
+        hidden.contains(&".g.txt".to_string()) && hidden.contains(&".hidden/f.txt".to_string())
+    );
+}
+
+#[test]
+fn stdout_order_and_messages_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    for i in 0..300 {
+        let mut doc = article(i).into_bytes();
+        if i % 37 == 0 {
+            doc.push(0); // binary, skipped with a note
+        }
+        if i % 50 == 0 {
+            doc.extend(std::iter::repeat_n(b'y', 300_000)); // larger than the hold buffer
+        }
+        tree(&src, &[(&format!("d{}/f{i:03}.txt", i % 7), &doc)]);
+    }
+    let run = |j: &str| {
+        let o = dejunk()
+            .args(["-r", "-j", j, "--explain"])
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let err: Vec<String> = stderr(&o)
+            .lines()
+            .filter(|l| !l.contains(" s, ") && !l.contains("files/s"))
+            .map(String::from)
+            .collect();
+        (o.stdout, err)
+    };
+    let one = run("1");
+    assert!(one.0.len() > 1_000_000);
+    assert!(one.1.iter().any(|l| l.contains("f037.txt: binary file")));
+    for j in ["2", "4", "16"] {
+        let many = run(j);
+        assert!(one.0 == many.0, "stdout differs with -j {j}");
+        assert_eq!(one.1, many.1, "stderr differs with -j {j}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn in_place_rewrites_keeps_permissions_and_leaves_no_temporaries() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    sample_tree(&src);
+    std::fs::set_permissions(src.join("a.txt"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let before_b = std::fs::read(src.join("b.md")).unwrap();
+    let png = std::fs::read(src.join("img.png")).unwrap();
+    let o = dejunk()
+        .args(["-r", "--in-place", "-q"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(src.join("b.md")).unwrap(),
+        clean_bytes(&before_b)
+    );
+    assert_eq!(
+        std::fs::read(src.join("img.png")).unwrap(),
+        png,
+        "binary untouched"
+    );
+    assert_eq!(
+        std::fs::read(src.join(".g.txt")).unwrap(),
+        article(7).as_bytes(),
+        "hidden untouched"
+    );
+    let mode = std::fs::metadata(src.join("a.txt"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    assert!(
+        !files_under(&src)
+            .iter()
+            .any(|p| p.to_string_lossy().contains("dejunk-tmp")),
+        "{:?}",
+        files_under(&src)
+    );
+    // Named files work too, and a second run changes nothing.
+    let o = dejunk()
+        .args(["--in-place", "-q"])
+        .arg(src.join("b.md"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read(src.join("b.md")).unwrap(),
+        clean_bytes(&before_b)
+    );
+}
+
+#[test]
+fn output_inside_the_input_tree_is_not_walked() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    tree(
+        src,
+        &[
+            ("a.txt", article(1).as_bytes()),
+            ("b/c.txt", article(2).as_bytes()),
+        ],
+    );
+    for _ in 0..2 {
+        let o = dejunk()
+            .current_dir(src)
+            .args(["-r", ".", "-o", "clean", "-q"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let got: Vec<String> = files_under(src)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(got, ["a.txt", "b/c.txt", "clean/a.txt", "clean/b/c.txt"]);
+}
+
+#[test]
+fn clashing_outputs_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tree(d, &[("x/a.txt", b"One.\n"), ("y/a.txt", b"Two.\n")]);
+    let o = dejunk()
+        .current_dir(d)
+        .args(["x/a.txt", "y/a.txt", "-o", "out", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("y/a.txt: its output out/a.txt is also the output of an earlier input")
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/a.txt")).unwrap(),
+        "One.\n"
+    );
+}
+
+#[test]
+fn stats_json_has_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    sample_tree(&src);
+    let json = dir.path().join("s.json");
+    let o = dejunk()
+        .arg("-r")
+        .arg(&src)
+        .arg("-q")
+        .arg("--stats-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(!stderr(&o).contains("files:"), "-q prints no summary");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(v["files"]["total"], 7);
+    assert_eq!(v["files"]["cleaned"], 6);
+    assert_eq!(v["files"]["skipped"], 1);
+    assert_eq!(v["files"]["failed"], 0);
+    assert_eq!(v["bytes_out"].as_u64().unwrap(), o.stdout.len() as u64);
+    assert!(v["bytes_in"].as_u64().unwrap() > v["bytes_out"].as_u64().unwrap());
+    assert!(
+        v["removals"]["by_category"]["ads"]["removals"]
+            .as_u64()
+            .unwrap()
+            >= 6
+    );
+    assert!(v["elapsed_seconds"].as_f64().unwrap() > 0.0);
+    assert!(v["mb_per_second"].is_number());
+    assert_eq!(v["encodings"]["windows-1252"], 1);
+}
+
+// ---- JSON Lines ----
+
+fn jsonl_doc(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        let text = serde_json::to_string(&article(i)).unwrap();
+        s.push_str(&format!(
+            "{{\"id\": {i}, \"title\":\"T\\u00e9 {i}\", \"text\": {text}, \"n\":[1, 2.50]}}\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn jsonl_cleans_the_field_and_keeps_everything_else() {
+    let input = "{\"id\": 7, \"text\": \"Advertisement\\n\\nKept prose.\", \"x\" : {\"y\":1.0}}\n\
+                 {\"text\": \"Nothing to remove.\", \"t\":\"\\u00e9\"}\n";
+    let o = run_stdin(&["--jsonl", "--counts-field", "junk"], input.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "{\"id\": 7, \"text\": \"Kept prose.\", \"x\" : {\"y\":1.0},\"junk\":{\"ads\":1}}\n\
+         {\"text\": \"Nothing to remove.\", \"t\":\"\\u00e9\",\"junk\":{}}\n"
+    );
+    let o = run_stdin(
+        &["--jsonl", "--field", "body"],
+        b"{\"body\":\"Advertisement\\n\\nB.\",\"text\":\"Advertisement\"}\n",
+    );
+    assert_eq!(stdout(&o), "{\"body\":\"B.\",\"text\":\"Advertisement\"}\n");
+}
+
+#[test]
+fn jsonl_malformed_lines_are_reported_and_passed_or_skipped() {
+    let input = "{\"text\":\"Advertisement\\n\\nOne.\"}\nnot json\n\n{\"text\": \"Two.\"\n[1]\n{\"text\":\"Three.\"}";
+    let o = run_stdin(&["--jsonl"], input.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "{\"text\":\"One.\"}\nnot json\n\n{\"text\": \"Two.\"\n[1]\n{\"text\":\"Three.\"}"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("dejunk: <stdin>: line 2: not a JSON object (expected ident at line 1 column 2); passed through"), "{err}");
+    assert!(err.contains("<stdin>: line 4: not a JSON object"), "{err}");
+    assert!(err.contains("<stdin>: line 5: not a JSON object"), "{err}");
+    let o = run_stdin(&["--jsonl", "--skip-bad-lines"], input.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "{\"text\":\"One.\"}\n\n{\"text\":\"Three.\"}");
+    assert!(stderr(&o).contains("line 4: not a JSON object"));
+    assert!(stderr(&o).contains("; dropped"));
+}
+
+#[test]
+fn jsonl_streams_over_threads_and_files() {
+    // Several batches' worth, so that the workers share the stream.
+    let input = jsonl_doc(6000);
+    assert!(input.len() > 2 << 20);
+    let one = run_stdin(&["--jsonl", "-j", "1"], input.as_bytes());
+    let two = run_stdin(&["--jsonl", "-j", "3"], input.as_bytes());
+    assert!(one.status.success());
+    assert!(one.stdout == two.stdout);
+    assert_eq!(stdout(&one).lines().count(), 6000);
+    for (line, orig) in stdout(&one).lines().zip(input.lines()).take(50) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let o: serde_json::Value = serde_json::from_str(orig).unwrap();
+        let orig_text = o["text"].as_str().unwrap();
+        let mut want = String::from_utf8(clean_bytes(orig_text.as_bytes())).unwrap();
+        if !orig_text.ends_with('\n') {
+            want.pop();
+        }
+        assert_eq!(v["text"].as_str().unwrap(), want);
+        assert_eq!(v["id"], o["id"]);
+    }
+    // The same through -o, file by file.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dump.jsonl"), &input).unwrap();
+    let o = dejunk()
+        .current_dir(dir.path())
+        .args(["--jsonl", "-q", "dump.jsonl", "-o", "out"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(dir.path().join("out/dump.jsonl")).unwrap() == one.stdout);
+}
+
+// ---- Interrupted runs ----
+
+/// A tree of files, each long enough to take several writes.
+fn kill_tree(root: &Path, n: usize) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let mut v = Vec::new();
+    for i in 0..n {
+        let doc = article(i).repeat(200).into_bytes();
+        let rel = format!("d{}/f{i:02}.txt", i % 3);
+        tree(root, &[(&rel, &doc)]);
+        let clean = clean_bytes(&doc);
+        assert_ne!(doc, clean);
+        v.push((rel, doc, clean));
+    }
+    v
+}
+
+/// Every file is either as it was or fully cleaned, and no temporary is
+/// visible to a later run; returns how many were cleaned.
+fn check_all_or_nothing(root: &Path, files: &[(String, Vec<u8>, Vec<u8>)]) -> usize {
+    let mut cleaned = 0;
+    for (rel, orig, clean) in files {
+        let now = std::fs::read(root.join(rel)).unwrap();
+        if &now == clean {
+            cleaned += 1;
+        } else {
+            assert!(
+                &now == orig,
+                "{rel} is neither original nor cleaned ({} bytes)",
+                now.len()
+            );
+        }
+    }
+    cleaned
+}
+
+fn kill_when_paused(root: &Path, pause: &str) {
+    let mut child = dejunk()
+        .args(["-r", "--in-place", "-q", "-j", "2"])
+        .arg(root)
+        .env("DEJUNK_TEST_PAUSE", pause)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert_eq!(line, "dejunk: test pause\n");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
+#[test]
+fn killed_mid_write_leaves_every_file_original_or_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = kill_tree(dir.path(), 12);
+    let half: usize = files.iter().map(|f| f.2.len()).sum::<usize>() / 2;
+    kill_when_paused(dir.path(), &format!("bytes:{half}"));
+    let cleaned = check_all_or_nothing(dir.path(), &files);
+    assert!(cleaned > 0 && cleaned < files.len(), "cleaned {cleaned}");
+    // A temporary may be left behind; it is hidden, so the next run passes
+    // it over, and finishes the job.
+    let o = dejunk()
+        .args(["-r", "--in-place", "-q"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(check_all_or_nothing(dir.path(), &files), files.len());
+}
+
+#[test]
+fn killed_before_a_rename_leaves_every_file_original_or_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = kill_tree(dir.path(), 9);
+    kill_when_paused(dir.path(), "rename:5");
+    let cleaned = check_all_or_nothing(dir.path(), &files);
+    assert!((3..=5).contains(&cleaned), "cleaned {cleaned}");
+}
+
+#[test]
+fn killed_at_random_moments() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = kill_tree(dir.path(), 30);
+    for ms in [5u64, 20, 40, 80] {
+        let mut child = dejunk()
+            .args(["-r", "--in-place", "-q"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        check_all_or_nothing(dir.path(), &files);
+    }
+}
+
+// ---- Bulk output equals per-file output ----
+
+fn doc_strategy() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        Just("Advertisement".to_string()),
+        Just("Sign up for our newsletter".to_string()),
+        Just("(Photo: Jane Doe, AP)".to_string()),
+        Just(String::new()),
+        "[a-zA-Z ,.éü“”]{0,80}",
+        Just("The council met on Tuesday. (Photo: AP)".to_string()),
+    ];
+    prop::collection::vec(line, 0..30).prop_map(|lines| lines.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn bulk_output_equals_per_file_output(
+        docs in prop::collection::vec((0usize..4, doc_strategy()), 1..25),
+        threads in 1usize..5,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        let mut names = Vec::new();
+        for (i, (depth, doc)) in docs.iter().enumerate() {
+            let rel = format!("{}f{i:02}.txt", "sub/".repeat(*depth));
+            tree(&src, &[(&rel, doc.as_bytes())]);
+            names.push(rel);
+        }
+        names.sort();
+        let out = dir.path().join("out");
+        let o = dejunk().arg("-r").arg(&src).arg("-o").arg(&out).arg("-q")
+            .arg("-j").arg(threads.to_string()).output().unwrap();
+        prop_assert!(o.status.success());
+        let cat = dejunk().arg("-r").arg(&src).arg("-j").arg(threads.to_string()).output().unwrap();
+        let mut joined = Vec::new();
+        let mut sorted: Vec<String> = files_under(&src).iter().map(|p| p.display().to_string()).collect();
+        sorted.sort_by(|a, b| {
+            // walk order: by name within each directory, so compare components
+            let ka: Vec<&str> = a.split('/').collect();
+            let kb: Vec<&str> = b.split('/').collect();
+            ka.cmp(&kb)
+        });
+        for rel in &sorted {
+            let single = dejunk().arg(src.join(rel)).output().unwrap();
+            prop_assert!(single.status.success());
+            prop_assert_eq!(&std::fs::read(out.join(rel)).unwrap(), &single.stdout);
+            joined.extend_from_slice(&single.stdout);
+        }
+        prop_assert_eq!(cat.stdout, joined);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_cleanly_without_temporaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = kill_tree(dir.path(), 6);
+    // A big file keeps the run busy long enough to be signalled.
+    let big = article(99).repeat(150_000).into_bytes();
+    tree(dir.path(), &[("big.txt", &big)]);
+    files.push(("big.txt".to_string(), big.clone(), clean_bytes(&big)));
+    let child = dejunk()
+        .args(["-r", "--in-place", "-q", "-j", "1"])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    if o.status.code() == Some(0) {
+        return; // finished before the signal: nothing to check
+    }
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"));
+    check_all_or_nothing(dir.path(), &files);
+    let left: Vec<_> = files_under(dir.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("dejunk-tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
