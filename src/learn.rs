@@ -10,13 +10,14 @@
 //! ```
 //! use dejunk::learn::LearnerBuilder;
 //!
+//! let stories = [
+//!     "The council voted to close the bridge.",
+//!     "Repairs to the station start in May.",
+//!     "A new library opens on the market square.",
+//! ];
 //! let mut learner = LearnerBuilder::new().min_docs(3).build();
-//! for i in 0..4 {
-//!     let doc = format!(
-//!         "Story number {i} is about a different topic entirely, with its own words {i}.\n\n\
-//!          Sign up for the Daily Brief newsletter"
-//!     );
-//!     learner.add(&doc);
+//! for story in stories {
+//!     learner.add(&format!("{story}\n\nSign up for the Daily Brief newsletter"));
 //! }
 //! let learned = learner.finish();
 //! assert_eq!(learned.entries().len(), 1);
@@ -1038,3 +1039,268 @@ const SEEDS: [u64; 4] = [
     0xa409_3822_299f_31d0,
     0x082e_fa98_ec4e_6c89,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WORDS: &[&str] = &[
+        "council",
+        "river",
+        "bridge",
+        "voted",
+        "morning",
+        "engineers",
+        "repairs",
+        "budget",
+        "mayor",
+        "residents",
+        "traffic",
+        "winter",
+        "school",
+        "teachers",
+        "harvest",
+        "market",
+        "prices",
+        "weather",
+        "station",
+        "library",
+        "museum",
+        "garden",
+        "festival",
+        "players",
+    ];
+
+    /// A paragraph of `n` pseudo-random words, different for every seed.
+    fn prose(seed: u64, n: usize) -> String {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            x = mix(x);
+            out.push(WORDS[(x % WORDS.len() as u64) as usize]);
+        }
+        let mut s = out.join(" ");
+        s[..1].make_ascii_uppercase();
+        s + "."
+    }
+
+    fn learn(docs: &[String], min_docs: u32) -> Learned {
+        let mut l = LearnerBuilder::new().min_docs(min_docs).build();
+        for d in docs {
+            l.add(d);
+        }
+        l.finish()
+    }
+
+    fn patterns(l: &Learned) -> Vec<&str> {
+        l.entries().iter().map(|e| e.pattern.as_str()).collect()
+    }
+
+    #[test]
+    fn boilerplate_is_learned() {
+        let docs: Vec<String> = (0..6)
+            .map(|i| {
+                format!(
+                    "Share this article\n\n{}\n\n{}\n\nSign up for The Daily newsletter",
+                    prose(i, 60),
+                    prose(100 + i, 40)
+                )
+            })
+            .collect();
+        let l = learn(&docs, 5);
+        assert_eq!(
+            patterns(&l),
+            ["Share this article", "Sign up for The Daily newsletter"]
+        );
+        assert!(
+            l.entries()
+                .iter()
+                .all(|e| e.is_boilerplate() && e.docs == 6)
+        );
+    }
+
+    #[test]
+    fn too_few_documents_learn_nothing() {
+        let docs: Vec<String> = (0..4)
+            .map(|i| format!("Share this article\n\n{}", prose(i, 60)))
+            .collect();
+        assert!(learn(&docs, 5).entries().is_empty());
+    }
+
+    #[test]
+    fn near_duplicate_documents_count_once() {
+        // One syndicated story, carried by six outlets that each add their
+        // own first line; the quote in it must not be learned.
+        let quote = "\"We will rebuild the bridge before winter,\" the mayor said.";
+        let story = format!("{}\n\n{quote}\n\n{}", prose(7, 80), prose(8, 80));
+        let docs: Vec<String> = (0..6)
+            .map(|i| format!("Outlet {} reports\n\n{story}", WORDS[i]))
+            .collect();
+        let l = learn(&docs, 3);
+        assert_eq!(l.near_duplicates(), 5);
+        assert!(patterns(&l).is_empty(), "{:?}", patterns(&l));
+        // Without the collapse, the whole story would be learned.
+        let mut l = LearnerBuilder::new()
+            .min_docs(3)
+            .near_duplicates(false)
+            .build();
+        for d in &docs {
+            l.add(d);
+        }
+        assert!(l.finish().entries().iter().any(|e| e.example == quote));
+    }
+
+    #[test]
+    fn quotes_repeated_across_sites_are_marked_for_review() {
+        let quote =
+            "\u{201c}We will rebuild the bridge before winter,\u{201d} the mayor told reporters.";
+        let mut l = LearnerBuilder::new().min_docs(3).build();
+        for i in 0..6 {
+            // Different stories on different sites, each quoting the mayor.
+            let doc = format!("{}\n\n{quote}\n\n{}", prose(i, 60), prose(50 + i, 60));
+            l.add_in_group(&format!("site{i}.example"), &doc);
+        }
+        let learned = l.finish();
+        let e = &learned.entries()[0];
+        assert_eq!(e.example, quote);
+        assert!(
+            matches!(&e.verdict, Verdict::Prose(why) if why.contains("quoted speech")),
+            "{:?}",
+            e.verdict
+        );
+        let file = learned.to_patterns("learned");
+        assert!(file.contains("# review: looks like prose"), "{file}");
+        let parsed = patterns::parse("l.txt", "l", &file).unwrap();
+        assert!(parsed.rules.is_empty(), "review entries are commented out");
+    }
+
+    #[test]
+    fn numbers_are_normalised() {
+        let docs: Vec<String> = (0..5)
+            .map(|i| {
+                format!(
+                    "{}\n\nPhoto {} of {}\n\nCopyright 2018 Acme  Media",
+                    prose(i, 60),
+                    i + 1,
+                    20 + i * 7
+                )
+            })
+            .collect();
+        let l = learn(&docs, 5);
+        // The counter varies and becomes {n}; the year does not, and stays.
+        assert_eq!(
+            patterns(&l),
+            ["Copyright 2018 Acme Media", "Photo {n} of {n}"]
+        );
+    }
+
+    #[test]
+    fn normalise_folds_case_space_and_numbers() {
+        let mut a = String::new();
+        let mut b = String::new();
+        let da = normalise("Watch  the VIDEO: 3 of 1,204", &mut a).unwrap();
+        let db = normalise("watch the video:\u{a0}17 of 9", &mut b).unwrap();
+        assert_eq!(a, "watch the video: {n} of {n}");
+        assert_eq!(a, b);
+        assert_ne!(da, db);
+        normalise("Top 10 mp3 players of 2018", &mut a).unwrap();
+        assert_eq!(a, "top {n} mp3 players of {n}");
+        assert_eq!(normalise("12 - 3", &mut a), None, "needs two letters");
+    }
+
+    #[test]
+    fn sentences_split_at_ends_not_abbreviations() {
+        let line = "Mr. Smith met J. Doe at 9 p.m. ET. They watched E! News. Was it \"fun?\" Yes!";
+        let parts: Vec<&str> = sentences(line).iter().map(|&(s, e)| &line[s..e]).collect();
+        assert_eq!(
+            parts,
+            [
+                "Mr. Smith met J. Doe at 9 p.m. ET.",
+                "They watched E! News.",
+                "Was it \"fun?\"",
+                "Yes!"
+            ]
+        );
+        assert_eq!(sentences("no end here").len(), 1);
+    }
+
+    #[test]
+    fn entries_escape_braces_and_skip_what_a_file_cannot_hold() {
+        assert_eq!(
+            to_pattern("Use {code} here", false).as_deref(),
+            Some("Use {{code}} here")
+        );
+        assert_eq!(
+            to_pattern("Page 3 of 7", true).as_deref(),
+            Some("Page {n} of {n}")
+        );
+        assert_eq!(to_pattern("#MeToo movement grows", false), None);
+        assert_eq!(to_pattern("@handle on Twitter", false), None);
+        assert_eq!(to_pattern("[gallery]", false), None);
+        assert_eq!(
+            to_pattern("[Image via AP]", false).as_deref(),
+            Some("[Image via AP]")
+        );
+    }
+
+    #[test]
+    fn a_sentence_inside_a_learned_line_is_not_repeated() {
+        let docs: Vec<String> = (0..5)
+            .map(|i| {
+                format!(
+                    "{}\n\nWant more? Sign up for our newsletter to get stories in your inbox.",
+                    prose(i, 60)
+                )
+            })
+            .collect();
+        let l = learn(&docs, 5);
+        assert_eq!(
+            patterns(&l),
+            ["Want more? Sign up for our newsletter to get stories in your inbox."]
+        );
+    }
+
+    #[test]
+    fn the_table_stays_within_max_keys() {
+        let mut l = LearnerBuilder::new().min_docs(5).max_keys(1024).build();
+        for i in 0..400 {
+            let doc = format!(
+                "{}\n{}\n{}\n{}\n\nSubscribe to our newsletter",
+                prose(i * 4, 12),
+                prose(i * 4 + 1, 12),
+                prose(i * 4 + 2, 12),
+                prose(i * 4 + 3, 12)
+            );
+            l.add(&doc);
+            assert!(l.table.len() < 1024);
+        }
+        let learned = l.finish();
+        assert!(learned.pruned() > 0);
+        assert_eq!(learned.prune_floor(), 1);
+        assert_eq!(patterns(&learned), ["Subscribe to our newsletter"]);
+        assert_eq!(learned.entries()[0].docs, 400);
+    }
+
+    #[test]
+    fn the_file_parses_and_names_its_counts() {
+        let docs: Vec<String> = (0..5)
+            .map(|i| format!("{}\n\nFollow us on Instagram", prose(i, 60)))
+            .collect();
+        let file = learn(&docs, 5).to_patterns("mysite");
+        let parsed = patterns::parse("mysite.txt", "mysite", &file).unwrap();
+        assert_eq!(parsed.category, "mysite");
+        assert_eq!(parsed.rules.len(), 1);
+        assert!(
+            file.contains("# 5 docs, e.g. \"Follow us on Instagram\"\nFollow us on Instagram\n"),
+            "{file}"
+        );
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1204), "1,204");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
