@@ -123,6 +123,15 @@ def main():
                         example = example or line[:160]
         results.append((pat, active, comment, junk, prose, example))
 
+    # The same file with the review entries switched on: what the verdicts
+    # are worth.
+    learned_all = os.path.join(a.out, 'learned-all.txt')
+    with open(learned_all, 'w', encoding='utf-8') as f:
+        for line in open(learned, encoding='utf-8').read().split('\n'):
+            if line.startswith('# ') and any(line[2:] == pat for pat, act, _ in entries if not act):
+                line = line[2:]
+            f.write(line + '\n')
+
     def summary(name, rows):
         judged = [r for r in rows if r[3] + r[4] > 0]
         good = [r for r in judged if r[4] == 0]
@@ -134,6 +143,7 @@ def main():
     print(f'learned file: {learned}')
     summary('active', [r for r in results if r[1]])
     summary('review (commented out)', [r for r in results if not r[1]])
+    summary('all (no verdicts)', results)
     bad = [r for r in results if r[1] and r[4] > 0]
     if bad:
         print(f'\nactive entries that hit prose (first {a.show}):')
@@ -149,12 +159,13 @@ def main():
         score = os.environ.get('DEJUNK_SCORE', '/work/shared/eval/score.py')
         for name, cmd in [('built-in only', [a.dejunk]),
                           ('built-in + learned', [a.dejunk, '--patterns', learned]),
-                          ('learned only', [a.dejunk, '--no-builtin', '--patterns', learned])]:
+                          ('learned only', [a.dejunk, '--no-builtin', '--patterns', learned]),
+                          ('built-in + all learned', [a.dejunk, '--patterns', learned_all])]:
             p = subprocess.run([sys.executable, score, '--corpus', a.labels_corpus,
                                 '--labels', a.labels, '--json', '--', *cmd],
                                capture_output=True, text=True, check=True)
             r = json.loads(p.stdout.strip().split('\n')[-1])
-            print(f'{name:20} prose kept {r["prose_kept"]:.4f}  junk removed {r["junk_removed"]:.4f}  '
+            print(f'{name:24} prose kept {r["prose_kept"]:.4f}  junk removed {r["junk_removed"]:.4f}  '
                   f'precision {r["removal_precision"]:.4f}  exact {r["exact_docs"]}/{r["docs"]}')
 
 
