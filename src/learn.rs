@@ -655,7 +655,7 @@ impl Learned {
         )?;
         writeln!(
             wtr,
-            "# {} entries recur in at least {} documents; {} read as prose and are commented out",
+            "# {} entries recur in at least {} documents; {} of them read as prose and are commented out",
             self.entries.len(),
             self.min_docs,
             self.entries.len() - active
