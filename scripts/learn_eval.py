@@ -116,7 +116,7 @@ def main():
                     if not is_unit(line, m):
                         continue
                     hit = m.group(0)
-                    if no in drop or any(hit in cut or cut in hit for cut in cuts.get(no, [])):
+                    if no in drop or any(hit in cut for cut in cuts.get(no, [])):
                         junk += 1
                     else:
                         prose += 1

@@ -646,12 +646,16 @@ impl Learned {
     /// `# review: looks like prose`.
     pub fn write_patterns<W: Write>(&self, mut wtr: W, category: &str) -> io::Result<()> {
         let active = self.entries.iter().filter(|e| e.is_boilerplate()).count();
+        let groups = if self.groups > 1 {
+            format!(", {} groups", thousands(self.groups))
+        } else {
+            String::new()
+        };
         writeln!(
             wtr,
-            "# Learned by dejunk learn from {} documents ({} near-duplicates counted once, {} groups).",
+            "# Learned by dejunk learn from {} documents ({} near-duplicates counted once{groups}).",
             thousands(self.docs),
             thousands(self.near_duplicates),
-            thousands(self.groups)
         )?;
         writeln!(
             wtr,
@@ -829,11 +833,11 @@ fn judge(example: &str, ev: &Evidence) -> Verdict {
         }
     }
     let vocabulary = JUNK_WORDS.iter().any(|w| lower.contains(w));
-    if ev.whole_share < 0.5 && (!vocabulary || shape.words >= 8) {
-        // Mostly a sentence inside a longer paragraph: without the words of
-        // page furniture, a stock phrase of the writers ("Yikes!", "Let us
-        // know below!").
-        prose += if vocabulary { 1 } else { 2 };
+    if ev.whole_share < 0.5 && !vocabulary {
+        // Mostly a sentence inside a longer paragraph, without the words of
+        // page furniture: a stock phrase of the writers ("Yikes!"). With
+        // them, it is more likely a prompt glued to other junk.
+        prose += 2;
         why.push("inside paragraphs".to_string());
     }
     if vocabulary {

@@ -19,7 +19,7 @@ const EXIT_USAGE: i32 = 2;
 /// Learn a site's boilerplate from many of its documents and write it as a
 /// pattern file for `dejunk --patterns`.
 #[derive(Parser, Debug)]
-#[command(name = "dejunk learn", version, about, long_about = LONG_ABOUT)]
+#[command(name = "dejunk learn", bin_name = "dejunk learn", version, long_about = LONG_ABOUT)]
 #[command(after_help = AFTER_HELP)]
 struct Args {
     /// Files, directories (read recursively) or '-' for standard input.
