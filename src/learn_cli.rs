@@ -45,6 +45,11 @@ struct Args {
     #[arg(long, value_name = "FIELD")]
     group_by: Option<String>,
 
+    /// Plain files: their directory names the site (scraped/site-a/*.txt,
+    /// scraped/site-b/*.txt).
+    #[arg(long)]
+    group_by_dir: bool,
+
     /// Write the pattern file here instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -86,6 +91,7 @@ many sites or inside paragraphs) are written commented out, marked
 const AFTER_HELP: &str = "\
 Examples:
   dejunk learn --min-docs 20 scraped/ -o mysite.txt
+  dejunk learn --group-by-dir scraped/ -o learned.txt   (scraped/SITE/*.txt)
   dejunk learn --group-by domain --field text pages.jsonl -o learned.txt
   dejunk --patterns learned.txt article.txt
 
@@ -123,7 +129,7 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
     for path in &args.paths {
         if path.as_os_str() == "-" {
             let stdin = io::stdin().lock();
-            if let Err(e) = read_input(&args, "<stdin>", args.jsonl, stdin, &mut learner) {
+            if let Err(e) = read_input(&args, "<stdin>", "", args.jsonl, stdin, &mut learner) {
                 eprintln!("dejunk learn: <stdin>: {e}");
                 failed += 1;
             }
@@ -137,8 +143,17 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
         for file in files {
             let name = file.display().to_string();
             let jsonl = args.jsonl || file.extension().is_some_and(|x| x == "jsonl");
-            let result = File::open(&file)
-                .and_then(|f| read_input(&args, &name, jsonl, BufReader::new(f), &mut learner));
+            // The directory under the one named on the command line.
+            let dir = match file.parent() {
+                Some(d) if args.group_by_dir => match d.strip_prefix(path) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+                    _ => d.display().to_string(),
+                },
+                _ => String::new(),
+            };
+            let result = File::open(&file).and_then(|f| {
+                read_input(&args, &name, &dir, jsonl, BufReader::new(f), &mut learner)
+            });
             if let Err(e) = result {
                 eprintln!("dejunk learn: {name}: {e}");
                 failed += 1;
@@ -209,9 +224,12 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 }
 
 /// Adds the documents of one input: the whole of it, or one per JSON line.
+/// `group` is the group of a plain document (or of records without the
+/// --group-by field).
 fn read_input<R: BufRead>(
     args: &Args,
     name: &str,
+    group: &str,
     jsonl: bool,
     mut rdr: R,
     learner: &mut Learner,
@@ -219,7 +237,7 @@ fn read_input<R: BufRead>(
     if !jsonl {
         let mut buf = Vec::new();
         rdr.read_to_end(&mut buf)?;
-        learner.add(&String::from_utf8_lossy(&buf));
+        learner.add_in_group(group, &String::from_utf8_lossy(&buf));
         return Ok(());
     }
     let mut bad = 0u64;
@@ -250,16 +268,15 @@ fn read_input<R: BufRead>(
             });
             continue;
         };
-        let group = args
+        let site = args
             .group_by
             .as_ref()
             .and_then(|f| record.get(f))
             .map(|v| match v {
                 serde_json::Value::String(s) => s.clone(),
                 v => v.to_string(),
-            })
-            .unwrap_or_default();
-        learner.add_in_group(&group, text);
+            });
+        learner.add_in_group(site.as_deref().unwrap_or(group), text);
     }
     if let Some(first) = first_bad {
         eprintln!("dejunk learn: {bad} records skipped; the first: {first}");

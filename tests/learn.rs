@@ -306,3 +306,34 @@ fn the_worked_example() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "The bridge reopens on Friday, a month early.\n");
 }
+
+#[test]
+fn directories_name_the_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let quote = "\u{201c}We will rebuild the bridge before winter,\u{201d} the mayor said.";
+    for (k, (site, name)) in [(0, "gazette"), (1, "herald"), (0, "courier")]
+        .into_iter()
+        .enumerate()
+    {
+        let d = dir.path().join(name);
+        std::fs::create_dir(&d).unwrap();
+        for i in 0..2u64 {
+            let seed = 1000 + i + 10 * k as u64;
+            std::fs::write(
+                d.join(format!("{i}.txt")),
+                format!("{}\n\n{quote}\n\n{}", page(site, seed), prose(seed, 20)),
+            )
+            .unwrap();
+        }
+    }
+    let root = dir.path().to_str().unwrap();
+    let (code, file, err) = dejunk(&["learn", "--min-docs", "3", "--group-by-dir", root], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(file.contains(", 3 groups)."), "{file}");
+    assert!(
+        file.contains("# review: looks like prose (quoted speech, reporting verb, a full sentence, spread over 3 groups)"),
+        "{file}"
+    );
+    assert!(active_entries(&file).contains(&"Advertisement"), "{file}");
+    assert!(file.contains("groups (most: herald 2)"), "{file}");
+}
