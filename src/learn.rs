@@ -686,7 +686,7 @@ impl Learned {
             let mut about = format!("{} docs", thousands(e.docs));
             match (e.groups, &e.top_group) {
                 (Some(GroupCount::Exactly(1)), Some(top)) => about += &format!(", 1 group ({top})"),
-                (Some(g), Some(top)) => {
+                (Some(g), Some(top)) if e.top_group_docs > 0 => {
                     let (n, more) = match g {
                         GroupCount::Exactly(n) => (n, ""),
                         GroupCount::AtLeast(n) => (n, "+"),
@@ -696,6 +696,7 @@ impl Learned {
                         thousands(e.top_group_docs)
                     );
                 }
+                (Some(GroupCount::AtLeast(n)), _) => about += &format!(", {n}+ groups"),
                 _ => {}
             }
             if let Some(s) = e.edge_share {
