@@ -53,6 +53,7 @@ mod decode;
 mod detect;
 mod edit;
 mod error;
+pub mod learn;
 mod lines;
 mod matcher;
 mod patterns;

@@ -1,6 +1,7 @@
 //! The integration test binary (one binary, a module per area).
 mod bulk;
 mod cli;
+mod learn;
 mod props;
 mod samples;
 mod util;
