@@ -233,7 +233,13 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         self.cuts.clear();
         self.matcher.find(line, &mut self.scratch, &mut self.hits);
         if self.hits.is_empty() {
-            return Verdict::Keep;
+            return match self.shape_of(line) {
+                Some(rule) => Verdict::Drop {
+                    rule,
+                    scope: Scope::Line,
+                },
+                None => Verdict::Keep,
+            };
         }
         if covers(line, &self.hits) {
             // Prefer a block rule (its reach applies), then the longest hit.
@@ -253,11 +259,22 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 scope: rules[best.rule as usize].scope,
             };
         }
+        if let Some(rule) = self.shape_of(line) {
+            return Verdict::Drop {
+                rule,
+                scope: Scope::Line,
+            };
+        }
         let mut last_end = 0;
         for h in &self.hits {
-            if self.matcher.rules[h.rule as usize].scope == Scope::Span && h.start >= last_end {
-                self.cuts.push((h.start, h.end, h.rule));
-                last_end = h.end;
+            if self.matcher.rules[h.rule as usize].scope != Scope::Span || h.start < last_end {
+                continue;
+            }
+            // A cut must leave whole tokens: cutting inside a token would
+            // glue or split words into new ones.
+            if let Some(end) = token_cut(line, h.start, h.end) {
+                self.cuts.push((h.start, end, h.rule));
+                last_end = end;
             }
         }
         if self.cuts.is_empty() {
@@ -265,6 +282,19 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         } else {
             Verdict::Cut
         }
+    }
+
+    /// The first shape rule that the whole line has. Only short lines are
+    /// looked at: a shape never takes a paragraph.
+    fn shape_of(&self, line: &[u8]) -> Option<u32> {
+        if self.matcher.shapes.is_empty() || line.len() > 200 {
+            return None;
+        }
+        self.matcher.shapes.iter().copied().find(|&id| {
+            self.matcher.rules[id as usize]
+                .shape
+                .is_some_and(|k| k.matches(line))
+        })
     }
 
     fn flush_held(&mut self) -> std::io::Result<()> {
@@ -339,6 +369,26 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             text: &removed,
         });
     }
+}
+
+/// Checks that cutting `[start, end)` out of `line` leaves whole tokens: the
+/// cut starts at the line start or after whitespace, and ends before
+/// whitespace or the line end. Closing punctuation that is all that is left
+/// of the line after the cut goes with it. Returns the end of the cut, or
+/// `None` when the cut would split a token.
+fn token_cut(line: &[u8], start: usize, end: usize) -> Option<usize> {
+    let (lo, hi) = text::trim_range(line);
+    let starts_clean = start <= lo || text::trim_end(&line[..start]).len() < start;
+    if !starts_clean {
+        return None;
+    }
+    if end >= hi || text::trim_range(&line[end..]).0 > 0 {
+        return Some(end);
+    }
+    if text::only_closing(&line[end..]) {
+        return Some(line.len());
+    }
+    None
 }
 
 /// True when the hits cover every letter and digit of `line`.

@@ -57,6 +57,7 @@ mod lines;
 mod matcher;
 mod patterns;
 mod report;
+mod shapes;
 mod text;
 
 pub use cleaner::{Binary, Category, Cleaner, CleanerBuilder, DEFAULT_MAX_LINE};

@@ -553,6 +553,101 @@ pub(crate) fn caps_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
     }
 }
 
+/// True for a character that ends a sentence.
+fn is_terminal(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '…')
+}
+
+/// True for a character that may follow sentence punctuation before the
+/// space: closing quotes and brackets.
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»')
+}
+
+/// Where the sentence holding offset `at` starts: just after the last
+/// sentence end (`. `, `! `, `? ` and closing quotes) before it, or 0. Looks
+/// back at most 400 bytes; farther than that, `at` itself.
+pub(crate) fn sentence_start(s: &[u8], at: usize) -> usize {
+    let Ok(head) = std::str::from_utf8(&s[..at]) else {
+        return at;
+    };
+    let floor = at.saturating_sub(400);
+    let mut after_ws: Option<usize> = None;
+    let mut chars = head.char_indices().rev().peekable();
+    while let Some((i, c)) = chars.next() {
+        if i < floor {
+            return at;
+        }
+        if c.is_whitespace() {
+            after_ws = Some(i + c.len_utf8());
+            // Skip closers before the space, then look for the terminal.
+            let mut j = chars.clone();
+            while let Some(&(_, k)) = j.peek() {
+                if is_closer(k) {
+                    j.next();
+                } else {
+                    break;
+                }
+            }
+            if let Some(&(_, k)) = j.peek() {
+                if is_terminal(k) {
+                    return after_ws.unwrap_or(at);
+                }
+            }
+        }
+    }
+    let _ = after_ws;
+    0
+}
+
+/// Where the sentence holding offset `at` ends: after the first sentence
+/// punctuation (and closing quotes) at or after `at` that is followed by
+/// whitespace or the end of the line; the end of the line if none. When the
+/// text right before `at` already ends a sentence, `at` (plus closers).
+pub(crate) fn sentence_end(s: &[u8], at: usize) -> usize {
+    let Ok(tail) = std::str::from_utf8(&s[at..]) else {
+        return at;
+    };
+    let before = std::str::from_utf8(&s[..at])
+        .ok()
+        .and_then(|h| h.chars().next_back());
+    let mut chars = tail.char_indices().peekable();
+    if before.is_some_and(is_terminal) {
+        let mut end = at;
+        while let Some(&(i, c)) = chars.peek() {
+            if is_closer(c) {
+                end = at + i + c.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        return end;
+    }
+    while let Some((i, c)) = chars.next() {
+        if i > 400 {
+            return at;
+        }
+        if is_terminal(c) {
+            let mut end = at + i + c.len_utf8();
+            while let Some(&(j, k)) = chars.peek() {
+                if is_terminal(k) || is_closer(k) {
+                    end = at + j + k.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            match chars.peek() {
+                None => return end,
+                Some(&(_, k)) if k.is_whitespace() => return end,
+                _ => {}
+            }
+        }
+    }
+    s.len()
+}
+
 /// Cheap features of a line, used to tell a sentence of the article from a
 /// label, a headline or a list item.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
