@@ -288,10 +288,14 @@ fn is_credit_line(line: &str) -> bool {
     // Split on `/` and `|`; a lone agency (`AKM-GSI`) counts too.
     let parts: Vec<&str> = line.split(['/', '|']).collect();
     if parts.len() == 1 {
-        let p = parts[0].trim().to_lowercase();
+        let p = parts[0].trim();
         // A single word that is a platform name (`Instagram`) is too often
-        // a heading; only compound agency names go alone.
-        return is_agency(&p) && (p.contains('-') || p.ends_with(" images"));
+        // a heading; only compound agency names go alone, and only short.
+        let lower = p.to_lowercase();
+        return p.split_whitespace().count() <= 4
+            && is_credit_part(p)
+            && is_agency(&lower)
+            && (lower.contains('-') || lower.ends_with(" images"));
     }
     parts.iter().any(|p| is_agency(p)) && parts.iter().all(|p| is_credit_part(p))
 }
