@@ -279,6 +279,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
         if self.cuts.is_empty() {
             Verdict::Keep
+        } else if let Some(rule) = self.caption_of(line) {
+            self.cuts.clear();
+            Verdict::Drop {
+                rule,
+                scope: Scope::Line,
+            }
         } else {
             Verdict::Cut
         }
@@ -295,6 +301,27 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 .shape
                 .is_some_and(|k| k.matches(line))
         })
+    }
+
+    /// The `caption` shape: the last cut ends the line, it was made by a
+    /// rule of the shape's category, and what the cuts leave is short and
+    /// does not read as a sentence (a caption, not article prose).
+    fn caption_of(&self, line: &[u8]) -> Option<u32> {
+        let rules = &self.matcher.rules;
+        let id = self.matcher.shapes.iter().copied().find(|&id| {
+            rules[id as usize].shape == Some(crate::shapes::ShapeKind::Caption)
+        })?;
+        let &(_, end, cut_rule) = self.cuts.last()?;
+        if rules[cut_rule as usize].category != rules[id as usize].category
+            || end < text::trim_range(line).1
+        {
+            return None;
+        }
+        let mut rest = Vec::new();
+        let ranges: Vec<(usize, usize)> = self.cuts.iter().map(|c| (c.0, c.1)).collect();
+        crate::edit::stitch(line, &ranges, &mut rest);
+        let shape = Shape::of(&rest);
+        (shape.words <= 30 && !shape.terminal && !text::has_verb(&rest)).then_some(id)
     }
 
     fn flush_held(&mut self) -> std::io::Result<()> {

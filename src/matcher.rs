@@ -217,7 +217,8 @@ fn pick_anchor(pieces: &[Piece]) -> usize {
     let mut best_len = 0;
     for (i, p) in pieces.iter().enumerate() {
         if let Piece::Lit(s) = p {
-            let len = s.trim().len();
+            // Visible characters count most; spaces break ties.
+            let len = s.trim().len() * 4 + s.len();
             if len > best_len {
                 best = i;
                 best_len = len;

@@ -446,15 +446,13 @@ fn parse_entry(entry: &str) -> Result<Vec<Piece>, String> {
 }
 
 fn check_entry(pieces: &[Piece], scope: Scope) -> Result<(), String> {
-    let longest = pieces
-        .iter()
-        .filter_map(|p| match p {
-            Piece::Lit(s) => Some(s.trim().len()),
-            Piece::Hole(_) => None,
-        })
-        .max()
-        .unwrap_or(0);
-    if longest < 2 {
+    // The anchor needs two characters, one of them visible: `" - "` will
+    // do between two placeholders, a lone space or letter will not.
+    let anchorable = pieces.iter().any(|p| match p {
+        Piece::Lit(s) => s.trim().len() >= 2 || (s.len() >= 2 && !s.trim().is_empty()),
+        Piece::Hole(_) => false,
+    });
+    if !anchorable {
         return Err(
             "an entry needs literal text of at least 2 characters to anchor on".to_string(),
         );

@@ -27,14 +27,24 @@ pub enum ShapeKind {
     /// `|` with an agency or platform among them (`Jane Doe/Getty Images`,
     /// `Kylie Jenner/Instagram`, `Jordan Strauss / AP`, `AKM-GSI`).
     CreditLine,
+    /// `button-row`: three or more bare button words and nothing else
+    /// (`Yes! Oui! Si Ja`, `OK Cancel ✕`).
+    ButtonRow,
+    /// `caption`: a line whose span cuts (by rules of the same category)
+    /// run to its end and leave something that does not read as prose, as
+    /// a photo caption with its credit glued on: the whole line goes. The
+    /// detector applies it; [`ShapeKind::matches`] alone never does.
+    Caption,
 }
 
 impl ShapeKind {
-    const ALL: [(&'static str, ShapeKind); 4] = [
+    const ALL: [(&'static str, ShapeKind); 6] = [
         ("share-bar", ShapeKind::ShareBar),
         ("counter", ShapeKind::Counter),
         ("link-line", ShapeKind::LinkLine),
         ("credit-line", ShapeKind::CreditLine),
+        ("button-row", ShapeKind::ButtonRow),
+        ("caption", ShapeKind::Caption),
     ];
 
     pub(crate) fn from_name(name: &str) -> Option<ShapeKind> {
@@ -60,6 +70,8 @@ impl ShapeKind {
             ShapeKind::Counter => is_counter(line),
             ShapeKind::LinkLine => is_link_line(line),
             ShapeKind::CreditLine => is_credit_line(line),
+            ShapeKind::ButtonRow => is_button_row(line),
+            ShapeKind::Caption => false,
         }
     }
 }
@@ -300,6 +312,29 @@ fn is_credit_line(line: &str) -> bool {
     parts.iter().any(|p| is_agency(p)) && parts.iter().all(|p| is_credit_part(p))
 }
 
+/// Words a row of buttons is made of (lowercase, punctuation stripped).
+const BUTTONS: &[&str] = &[
+    "yes", "no", "si", "sí", "ja", "nein", "oui", "non", "sim", "não", "ok", "okay", "cancel",
+    "close", "x", "✕", "×", "submit", "continue", "accept", "decline", "agree",
+];
+
+fn is_button_row(line: &str) -> bool {
+    let mut n = 0;
+    for tok in line.split_whitespace() {
+        let b = tok
+            .trim_matches(|c: char| matches!(c, '!' | '¡' | '?' | '¿' | '.' | '|' | '[' | ']'))
+            .to_lowercase();
+        if b.is_empty() {
+            continue;
+        }
+        if !BUTTONS.contains(&b.as_str()) {
+            return false;
+        }
+        n += 1;
+    }
+    n >= 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +372,15 @@ mod tests {
         assert!(yes(ShapeKind::LinkLine, "pic.twitter.com/x1 https://t.co/y2"));
         assert!(!yes(ShapeKind::LinkLine, "Visit https://example.com today"));
         assert!(!yes(ShapeKind::LinkLine, "@"));
+    }
+
+    #[test]
+    fn button_rows() {
+        assert!(yes(ShapeKind::ButtonRow, "Yes! Oui! Ja ! Si"));
+        assert!(yes(ShapeKind::ButtonRow, "OK Cancel ✕"));
+        assert!(!yes(ShapeKind::ButtonRow, "Yes! Yes!"));
+        assert!(!yes(ShapeKind::ButtonRow, "Yes, no, maybe so."));
+        assert!(!yes(ShapeKind::Caption, "Jane Doe at the premiere (Photo: AP)"));
     }
 
     #[test]

@@ -648,6 +648,29 @@ pub(crate) fn sentence_end(s: &[u8], at: usize) -> usize {
     s.len()
 }
 
+/// Common finite verbs: a caption with one of these is a clause of the
+/// story (`Kim was not impressed`), not a label (`Jane Doe at the premiere`).
+const VERBS: &[&str] = &[
+    "is", "was", "are", "were", "be", "been", "has", "had", "have", "got", "gets", "get", "says",
+    "said", "did", "does", "do", "will", "would", "can", "could", "shows", "made", "makes",
+    "took", "takes", "went", "goes", "came", "comes", "wore", "wears", "told", "tells", "left",
+    "may", "might", "must", "should", "gave", "gives", "sat", "stood", "held", "holds", "ran",
+    "shared", "posted",
+];
+
+/// True when `s` holds a word that reads as a finite verb: one of a few
+/// common verbs, or a lowercase word of five or more letters ending in `ed`.
+pub(crate) fn has_verb(s: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(s) else {
+        return true;
+    };
+    s.split_whitespace().any(|tok| {
+        let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
+        let lower = w.chars().next().is_some_and(char::is_lowercase);
+        lower && (VERBS.contains(&w) || (w.len() >= 5 && w.ends_with("ed")))
+    })
+}
+
 /// Cheap features of a line, used to tell a sentence of the article from a
 /// label, a headline or a list item.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
