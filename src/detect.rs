@@ -293,7 +293,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
     /// The first shape rule that the whole line has. Only short lines are
     /// looked at: a shape never takes a paragraph.
     fn shape_of(&self, line: &[u8]) -> Option<u32> {
-        if self.matcher.shapes.is_empty() || line.len() > 200 {
+        if self.matcher.shapes.is_empty() || line.len() > 600 {
             return None;
         }
         self.matcher.shapes.iter().copied().find(|&id| {

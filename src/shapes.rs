@@ -35,10 +35,18 @@ pub enum ShapeKind {
     /// a photo caption with its credit glued on: the whole line goes. The
     /// detector applies it; [`ShapeKind::matches`] alone never does.
     Caption,
+    /// `repeated-title`: a card that prints its title twice, maybe with a
+    /// section label between (`Title Section Title`): the line's first six
+    /// or more words occur again later in it, and it is no sentence.
+    RepeatedTitle,
+    /// `author-box`: an author bio box, `About Jane Doe Jane Doe is ...`.
+    AuthorBox,
 }
 
 impl ShapeKind {
-    const ALL: [(&'static str, ShapeKind); 6] = [
+    const ALL: [(&'static str, ShapeKind); 8] = [
+        ("repeated-title", ShapeKind::RepeatedTitle),
+        ("author-box", ShapeKind::AuthorBox),
         ("share-bar", ShapeKind::ShareBar),
         ("counter", ShapeKind::Counter),
         ("link-line", ShapeKind::LinkLine),
@@ -59,7 +67,7 @@ impl ShapeKind {
     pub(crate) fn matches(self, line: &[u8]) -> bool {
         let (lo, hi) = text::trim_range(line);
         let line = &line[lo..hi];
-        if line.is_empty() || line.len() > 200 {
+        if line.is_empty() || line.len() > 600 {
             return false;
         }
         let Ok(line) = std::str::from_utf8(line) else {
@@ -72,6 +80,8 @@ impl ShapeKind {
             ShapeKind::CreditLine => is_credit_line(line),
             ShapeKind::ButtonRow => is_button_row(line),
             ShapeKind::Caption => false,
+            ShapeKind::RepeatedTitle => is_repeated_title(line),
+            ShapeKind::AuthorBox => is_author_box(line),
         }
     }
 }
@@ -335,6 +345,31 @@ fn is_button_row(line: &str) -> bool {
     n >= 3
 }
 
+fn is_repeated_title(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() < 12 || words.len() > 80 || text::Shape::of(line.as_bytes()).terminal {
+        return false;
+    }
+    let head = &words[..6];
+    (6..=words.len() - 6).any(|i| &words[i..i + 6] == head)
+}
+
+fn is_author_box(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.first() != Some(&"About") {
+        return false;
+    }
+    // `About` + name (1-4 capitalised words) + the same name + `is`.
+    (1..=4).any(|n| {
+        words.len() > 2 * n + 2
+            && words[1..=n]
+                .iter()
+                .all(|w| w.chars().next().is_some_and(char::is_uppercase))
+            && words[1..=n] == words[n + 1..=2 * n]
+            && words[2 * n + 1] == "is"
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,6 +407,22 @@ mod tests {
         assert!(yes(ShapeKind::LinkLine, "pic.twitter.com/x1 https://t.co/y2"));
         assert!(!yes(ShapeKind::LinkLine, "Visit https://example.com today"));
         assert!(!yes(ShapeKind::LinkLine, "@"));
+    }
+
+    #[test]
+    fn repeated_titles_and_author_boxes() {
+        let card = "Ten ways to wear a red scarf this winter Style Ten ways to wear a red scarf this winter";
+        assert!(yes(ShapeKind::RepeatedTitle, card));
+        let prose = "She said it again and again: she said it again and again, and then she left.";
+        assert!(!yes(ShapeKind::RepeatedTitle, prose));
+        assert!(yes(
+            ShapeKind::AuthorBox,
+            "About Jo Roe Jo Roe is a writer in Leeds. She likes tea."
+        ));
+        assert!(!yes(
+            ShapeKind::AuthorBox,
+            "About Time is a film by Richard Curtis."
+        ));
     }
 
     #[test]
