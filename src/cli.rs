@@ -31,6 +31,12 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
 
+    /// Print the input with removals marked instead of the cleaned text:
+    /// removed lines start with '- ', kept lines with two spaces, and spans
+    /// cut out of a kept line are wrapped in '[-' and '-]'.
+    #[arg(long)]
+    pub diff: bool,
+
     /// Print removal counts per category to stderr at the end.
     #[arg(long)]
     pub stats: bool,
@@ -168,6 +174,17 @@ pub fn run() -> i32 {
             }
         };
         let label = if name == "-" { "<stdin>" } else { &name };
+        if args.diff {
+            match write_diff(&cleaner, rdr, &mut out) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return EXIT_OK,
+                Err(e) => {
+                    eprintln!("dejunk: {label}: {e}");
+                    failed += 1;
+                }
+            }
+            continue;
+        }
         let report = Report {
             input: label,
             explain: args.explain,
@@ -201,6 +218,15 @@ pub fn run() -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// `--diff`: reads one whole input (the view needs the text beside the
+/// removals) and writes it with the removals marked.
+fn write_diff(cleaner: &Cleaner, mut rdr: Box<dyn Read>, out: &mut impl Write) -> io::Result<()> {
+    let mut buf = Vec::new();
+    rdr.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf);
+    out.write_all(dejunk::diff_str(cleaner, &text).as_bytes())
 }
 
 fn print_stats(stats: &Stats) {

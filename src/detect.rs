@@ -254,9 +254,14 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                     )
                 })
                 .expect("hits is not empty");
+            // A covered line goes whole, even when a span rule covered it.
+            let scope = match rules[best.rule as usize].scope {
+                Scope::Block => Scope::Block,
+                _ => Scope::Line,
+            };
             return Verdict::Drop {
                 rule: best.rule,
-                scope: rules[best.rule as usize].scope,
+                scope,
             };
         }
         if let Some(rule) = self.shape_of(line) {

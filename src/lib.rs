@@ -51,6 +51,7 @@
 mod cleaner;
 mod decode;
 mod detect;
+mod diff;
 mod edit;
 mod error;
 mod lines;
@@ -61,6 +62,7 @@ mod shapes;
 mod text;
 
 pub use cleaner::{Binary, Category, Cleaner, CleanerBuilder, DEFAULT_MAX_LINE};
+pub use diff::diff_str;
 pub use error::{BuildError, CleanError, PatternError};
 pub use report::{NoObserver, Observer, Removal, Scope, Stats, Summary};
 

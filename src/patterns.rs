@@ -446,10 +446,10 @@ fn parse_entry(entry: &str) -> Result<Vec<Piece>, String> {
 }
 
 fn check_entry(pieces: &[Piece], scope: Scope) -> Result<(), String> {
-    // The anchor needs two characters, one of them visible: `" - "` will
-    // do between two placeholders, a lone space or letter will not.
+    // The anchor needs two visible characters, or one with spaces on both
+    // sides: `" - "` will do between two placeholders, `" x"` will not.
     let anchorable = pieces.iter().any(|p| match p {
-        Piece::Lit(s) => s.trim().len() >= 2 || (s.len() >= 2 && !s.trim().is_empty()),
+        Piece::Lit(s) => s.trim().len() >= 2 || (s.len() >= 3 && !s.trim().is_empty()),
         Piece::Hole(_) => false,
     });
     if !anchorable {
