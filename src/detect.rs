@@ -310,7 +310,9 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
 
     /// The `caption` shape: the last cut ends the line, it was made by a
     /// rule of the shape's category, and what the cuts leave is short and
-    /// does not read as a sentence (a caption, not article prose).
+    /// is no sentence: no sentence punctuation at its end and no finite
+    /// verb (`Jane Doe at the premiere in 2011`). A caption that ends like
+    /// a sentence keeps its words; only the credit is cut.
     fn caption_of(&self, line: &[u8]) -> Option<u32> {
         let rules = &self.matcher.rules;
         let id = self.matcher.shapes.iter().copied().find(|&id| {

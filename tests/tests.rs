@@ -1,2 +1,4 @@
 //! The integration test binary (one binary, a module per area).
+mod quality;
+mod rules;
 mod samples;
