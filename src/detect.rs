@@ -301,10 +301,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         if self.matcher.shapes.is_empty() || line.len() > 600 {
             return None;
         }
+        let (lo, hi) = text::trim_range(line);
+        let line = std::str::from_utf8(&line[lo..hi]).ok()?;
         self.matcher.shapes.iter().copied().find(|&id| {
             self.matcher.rules[id as usize]
                 .shape
-                .is_some_and(|k| k.matches(line))
+                .is_some_and(|k| k.matches_str(line))
         })
     }
 
@@ -315,9 +317,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
     /// a sentence keeps its words; only the credit is cut.
     fn caption_of(&self, line: &[u8]) -> Option<u32> {
         let rules = &self.matcher.rules;
-        let id = self.matcher.shapes.iter().copied().find(|&id| {
-            rules[id as usize].shape == Some(crate::shapes::ShapeKind::Caption)
-        })?;
+        let id = self
+            .matcher
+            .shapes
+            .iter()
+            .copied()
+            .find(|&id| rules[id as usize].shape == Some(crate::shapes::ShapeKind::Caption))?;
         let &(_, end, cut_rule) = self.cuts.last()?;
         if rules[cut_rule as usize].category != rules[id as usize].category
             || end < text::trim_range(line).1

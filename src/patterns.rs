@@ -312,7 +312,9 @@ fn parse_header(line: &str) -> Result<Section, String> {
     let first = words.next();
     if first == Some("shape") {
         if let Some(opt) = words.next() {
-            return Err(format!("unknown option '{opt}' for [shape] (it takes none)"));
+            return Err(format!(
+                "unknown option '{opt}' for [shape] (it takes none)"
+            ));
         }
         return Ok(Section {
             scope: Scope::Line,

@@ -652,10 +652,10 @@ pub(crate) fn sentence_end(s: &[u8], at: usize) -> usize {
 /// story (`Kim was not impressed`), not a label (`Jane Doe at the premiere`).
 const VERBS: &[&str] = &[
     "is", "was", "are", "were", "be", "been", "has", "had", "have", "got", "gets", "get", "says",
-    "said", "did", "does", "do", "will", "would", "can", "could", "shows", "made", "makes",
-    "took", "takes", "went", "goes", "came", "comes", "wore", "wears", "told", "tells", "left",
-    "may", "might", "must", "should", "gave", "gives", "sat", "stood", "held", "holds", "ran",
-    "shared", "posted",
+    "said", "did", "does", "do", "will", "would", "can", "could", "shows", "made", "makes", "took",
+    "takes", "went", "goes", "came", "comes", "wore", "wears", "told", "tells", "left", "may",
+    "might", "must", "should", "gave", "gives", "sat", "stood", "held", "holds", "ran", "shared",
+    "posted",
 ];
 
 /// True when `s` holds a word that reads as a finite verb: one of a few
@@ -750,7 +750,7 @@ impl Shape {
 
 /// True when `s` (trimmed) ends in sentence punctuation, looking through
 /// closing quotes and brackets.
-fn ends_sentence(s: &[u8]) -> bool {
+pub(crate) fn ends_sentence(s: &[u8]) -> bool {
     let Ok(s) = std::str::from_utf8(s) else {
         return false;
     };

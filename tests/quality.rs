@@ -60,6 +60,9 @@ fn dev_set_scores() {
     );
     assert_eq!(failed, 0.0, "some documents failed: {json}");
     assert!(prose >= PROSE_KEPT, "prose kept {prose:.4} < {PROSE_KEPT}");
-    assert!(junk >= JUNK_REMOVED, "junk removed {junk:.4} < {JUNK_REMOVED}");
+    assert!(
+        junk >= JUNK_REMOVED,
+        "junk removed {junk:.4} < {JUNK_REMOVED}"
+    );
     assert_eq!(invented, 0.0, "invented words: {invented}");
 }

@@ -77,7 +77,9 @@ fn captions_with_credits() {
         clean("Jane Doe was all smiles at the gala (Picture: Getty)\n"),
         "Jane Doe was all smiles at the gala\n"
     );
-    goes("LOS ANGELES, CA - MAY 21: Jane Doe attends the Example Awards in Los Angeles, California.");
+    goes(
+        "LOS ANGELES, CA - MAY 21: Jane Doe attends the Example Awards in Los Angeles, California.",
+    );
     stays("In Los Angeles, the awards were held on May 21.");
 }
 
@@ -158,7 +160,9 @@ fn video_cards() {
         clean(text),
         "The talks went on.\n\nThe leaders spoke by phone on Monday afternoon, the Kremlin said.\n"
     );
-    goes("Why The Talks Matter This video is unavailable because we were unable to load a message from our sponsors.");
+    goes(
+        "Why The Talks Matter This video is unavailable because we were unable to load a message from our sponsors.",
+    );
 }
 
 #[test]
@@ -185,9 +189,13 @@ fn datelines_are_opt_in() {
 
 #[test]
 fn newsletter_prompts() {
-    goes("Sign up for our daily newsletter to get the best stories delivered straight to your inbox.");
+    goes(
+        "Sign up for our daily newsletter to get the best stories delivered straight to your inbox.",
+    );
     goes("Get push notifications with news, features and more.");
-    goes("Please verify you're not a robot by clicking the box. Invalid email address. Please re-enter.");
+    goes(
+        "Please verify you're not a robot by clicking the box. Invalid email address. Please re-enter.",
+    );
     stays("She said she would sign up for the army. It was 1999.");
     stays("I didn't sign up for the drama, she said.");
 }
@@ -196,7 +204,9 @@ fn newsletter_prompts() {
 fn legal_promo_comments_browser() {
     goes("Copyright © 2017 Example News Ventures. All rights reserved.");
     goes("This site uses cookies to improve your experience.");
-    goes("Got a showbiz story? If you have a tip, get in touch with the Example team by emailing tips@example.com.");
+    goes(
+        "Got a showbiz story? If you have a tip, get in touch with the Example team by emailing tips@example.com.",
+    );
     goes("For the full story see this week's issue of Example Weekly - out now!");
     goes("Add your two cents.");
     goes("JavaScript is required to load the comments.");
@@ -235,7 +245,10 @@ fn shapes_are_reported_and_switched_by_category() {
 fn sentence_rules_from_a_pattern_file() {
     let cleaner = CleanerBuilder::new()
         .builtin(false)
-        .patterns_str("promo.txt", "[line sentence]\ntip line\n[span sentence end]\ncall our tip line\n")
+        .patterns_str(
+            "promo.txt",
+            "[line sentence]\ntip line\n[span sentence end]\ncall our tip line\n",
+        )
         .build()
         .unwrap();
     // A paragraph made only of junk sentences goes.
