@@ -451,3 +451,20 @@ fn has_alnum(s: &[u8]) -> bool {
             .chars()
             .any(|c| c.is_alphanumeric() && c != '\u{fffd}')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::token_cut;
+
+    #[test]
+    fn cuts_keep_whole_tokens() {
+        let line = b"so proud!pic.twitter.com/x1";
+        assert_eq!(token_cut(line, 9, line.len()), None);
+        let line = b"a b (X) c";
+        assert_eq!(token_cut(line, 4, 7), Some(7));
+        // A cut glued to a following word is refused ...
+        assert_eq!(token_cut(b"a (X)b c", 2, 5), None);
+        // ... closing punctuation left at the line end goes with the cut.
+        assert_eq!(token_cut(b"a b (X).", 4, 7), Some(8));
+    }
+}

@@ -120,10 +120,10 @@ impl Matcher {
                     targets.push(Target::Rules(Vec::new()));
                     targets.len() - 1
                 });
-                if let Target::Rules(ids) = &mut targets[slot] {
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
+                if let Target::Rules(ids) = &mut targets[slot]
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
                 }
             }
             rules.push(Rule {
@@ -326,10 +326,10 @@ fn unicode_eq(found: &[u8], piece: &Piece) -> bool {
 /// start of the line; otherwise the start is tried at token starts, farthest
 /// first, so the longest match wins.
 fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Option<usize> {
-    if let Piece::Hole(h) = pieces[0] {
-        if h.is_free() {
-            return match_forward(rule, pieces, hay, 0, Some(end)).map(|_| 0);
-        }
+    if let Piece::Hole(h) = pieces[0]
+        && h.is_free()
+    {
+        return match_forward(rule, pieces, hay, 0, Some(end)).map(|_| 0);
     }
     // Candidate starts: up to 12 token starts to the left of `end`.
     let mut starts = [0usize; 12];
@@ -382,10 +382,10 @@ fn match_forward(
             let limit = hay.len().min(pos + 200);
             let mut end = pos + 1;
             while end <= limit {
-                if text::is_char_boundary(hay, end) {
-                    if let Some(e) = match_forward(rule, rest, hay, end, want_end) {
-                        return Some(e);
-                    }
+                if text::is_char_boundary(hay, end)
+                    && let Some(e) = match_forward(rule, rest, hay, end, want_end)
+                {
+                    return Some(e);
                 }
                 end += 1;
             }
@@ -489,7 +489,7 @@ fn hole_ends(h: Hole, hay: &[u8], pos: usize, out: &mut Ends) {
         }
         Hole::Headline => {
             let words = text::count_words(rest);
-            if words >= 1 && words <= 30 {
+            if (1..=30).contains(&words) {
                 out.push(hay.len());
             }
         }

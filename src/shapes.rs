@@ -231,7 +231,7 @@ fn is_counter(line: &str) -> bool {
 
 fn is_link_line(line: &str) -> bool {
     line.split_whitespace().all(|tok| {
-        let t = tok.trim_end_matches(|c: char| matches!(c, '.' | ',' | ')' | ';'));
+        let t = tok.trim_end_matches(['.', ',', ')', ';']);
         let t = t.trim_start_matches('(');
         (t.len() > 1 && text::handle_len(t.as_bytes()) == Some(t.len()))
             || text::url_len(t.as_bytes()).is_some()
@@ -337,8 +337,8 @@ fn is_credit_line(line: &str) -> bool {
     if line.split_whitespace().count() > 10 {
         return false;
     }
-    let line = line.trim_end_matches(|c: char| matches!(c, ')' | ']'));
-    let line = line.trim_start_matches(|c: char| matches!(c, '(' | '['));
+    let line = line.trim_end_matches([')', ']']);
+    let line = line.trim_start_matches(['(', '[']);
     if line.ends_with(['.', '!', '?', ':', ',']) && !line.ends_with("Inc.") {
         return false;
     }

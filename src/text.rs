@@ -344,16 +344,17 @@ pub(crate) fn date_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
     }
     // D Month[,] YYYY
     let d = digits(t);
-    if (1..=2).contains(&d) && t.get(d) == Some(&b' ') {
-        if let Some(m) = word_from(&t[d + 1..], MONTHS) {
-            let n = d + 1 + m;
-            let k = sep(&t[n..]);
-            if k > 0 && digits(&t[n + k..]) == 4 {
-                out(base + n + k + 4);
-            }
-            out(base + n);
-            return;
+    if (1..=2).contains(&d)
+        && t.get(d) == Some(&b' ')
+        && let Some(m) = word_from(&t[d + 1..], MONTHS)
+    {
+        let n = d + 1 + m;
+        let k = sep(&t[n..]);
+        if k > 0 && digits(&t[n + k..]) == 4 {
+            out(base + n + k + 4);
         }
+        out(base + n);
+        return;
     }
     // D/D/YY(YY) and YYYY-MM-DD
     if (1..=2).contains(&d) && t.get(d) == Some(&b'/') {
@@ -572,31 +573,20 @@ pub(crate) fn sentence_start(s: &[u8], at: usize) -> usize {
         return at;
     };
     let floor = at.saturating_sub(400);
-    let mut after_ws: Option<usize> = None;
     let mut chars = head.char_indices().rev().peekable();
     while let Some((i, c)) = chars.next() {
         if i < floor {
             return at;
         }
         if c.is_whitespace() {
-            after_ws = Some(i + c.len_utf8());
             // Skip closers before the space, then look for the terminal.
             let mut j = chars.clone();
-            while let Some(&(_, k)) = j.peek() {
-                if is_closer(k) {
-                    j.next();
-                } else {
-                    break;
-                }
-            }
-            if let Some(&(_, k)) = j.peek() {
-                if is_terminal(k) {
-                    return after_ws.unwrap_or(at);
-                }
+            while j.next_if(|&(_, k)| is_closer(k)).is_some() {}
+            if j.peek().is_some_and(|&(_, k)| is_terminal(k)) {
+                return i + c.len_utf8();
             }
         }
     }
-    let _ = after_ws;
     0
 }
 
@@ -844,6 +834,34 @@ mod tests {
             vec!["BANG SHOWBIZ", "BANG"]
         );
         assert!(all(caps_lens, "Cnn").is_empty());
+    }
+
+    #[test]
+    fn sentences_around_a_match() {
+        let s = "He left. Sign up for our list today! She stayed.";
+        let at = s.find("Sign").unwrap();
+        assert_eq!(sentence_start(s.as_bytes(), at + 5), at);
+        assert_eq!(
+            &s[at..sentence_end(s.as_bytes(), at + 7)],
+            "Sign up for our list today!"
+        );
+        // No sentence end after the match: the line end.
+        let s = "Sign up for our list";
+        assert_eq!(sentence_end(s.as_bytes(), 4), s.len());
+        // `“Stop.” She` ends a sentence through the closing quote.
+        let s = "“Stop.” Sign up now";
+        assert_eq!(
+            sentence_start(s.as_bytes(), s.len()),
+            s.find("Sign").unwrap()
+        );
+    }
+
+    #[test]
+    fn verbs() {
+        assert!(has_verb(b"Kim was not impressed"));
+        assert!(has_verb(b"The couple announced their split"));
+        assert!(!has_verb(b"Jane Doe and John Roe at the gala in 2019"));
+        assert!(!has_verb(b"Scott arriving in Nice in May"));
     }
 
     #[test]
