@@ -8,7 +8,13 @@
 //!   made of junk sentences end to end). This is the only way a line rule
 //!   removes anything, so a sentence of the article with a junk phrase in it
 //!   stays.
-//! * Otherwise the span hits are cut out of the line and the rest stays.
+//! * Otherwise the enabled shapes (`src/shapes.rs`) look at the line: a
+//!   share bar, a counter, a line of links, a photo credit alone.
+//! * Otherwise the span hits are cut out of the line and the rest stays. A
+//!   cut is made only at token edges, so no new word is ever produced. When
+//!   the cuts end the line and leave a short fragment with no sentence end
+//!   and no verb, the `caption` shape takes the whole line (a caption with
+//!   its credit).
 //! * A removed line whose rule is a block rule takes neighbours with it:
 //!   short lines right before it in its paragraph (`before=N`), short lines
 //!   right after it (`after=N`), or the following lines up to the first line

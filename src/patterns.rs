@@ -14,6 +14,10 @@
 //! (Photo: {text})
 //! [block before=3]                a line that takes neighbouring lines with it
 //! {dur} - Source: {caps}
+//! [line sentence]                 the match grows to its sentence
+//! Sign up for our
+//! [shape]                         built-in line shapes (src/shapes.rs)
+//! share-bar
 //! ```
 //!
 //! Matching is case-insensitive (unless `case`) and insensitive to runs of
