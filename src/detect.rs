@@ -247,7 +247,9 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 None => Verdict::Keep,
             };
         }
-        if covers(line, &self.hits) {
+        let rules = &self.matcher.rules;
+        let sentence_hit = self.hits.iter().any(|h| rules[h.rule as usize].sentence);
+        if covers(line, &self.hits, sentence_hit) {
             // Prefer a block rule (its reach applies), then the longest hit.
             let rules = &self.matcher.rules;
             let best = self
@@ -437,15 +439,45 @@ fn token_cut(line: &[u8], start: usize, end: usize) -> Option<usize> {
 }
 
 /// True when the hits cover every letter and digit of `line`.
-fn covers(line: &[u8], hits: &[Hit]) -> bool {
+/// True when the hits cover every letter and digit of `line`. With
+/// `questions`, a gap made only of short questions counts as covered: the
+/// reader questions of a sign-off (`Are you excited? Which team will you
+/// root for?`) go with the junk sentences around them. Only sentence rules
+/// turn this on, so a line rule never takes a question alone.
+fn covers(line: &[u8], hits: &[Hit], questions: bool) -> bool {
+    let gap_ok = |gap: &[u8]| !has_alnum(gap) || (questions && only_questions(gap));
     let mut pos = 0;
     for h in hits {
-        if h.start > pos && has_alnum(&line[pos..h.start]) {
+        if h.start > pos && !gap_ok(&line[pos..h.start]) {
             return false;
         }
         pos = pos.max(h.end);
     }
-    !has_alnum(&line[pos..])
+    gap_ok(&line[pos..])
+}
+
+/// True when `gap` is one or more sentences that all end in `?`, each of
+/// fifteen words or fewer.
+fn only_questions(gap: &[u8]) -> bool {
+    let Ok(gap) = std::str::from_utf8(gap) else {
+        return false;
+    };
+    let gap = gap.trim();
+    if gap.is_empty() {
+        return true;
+    }
+    let mut any = false;
+    for q in gap.split_inclusive(['?', '.', '!']) {
+        let q = q.trim();
+        if q.is_empty() {
+            continue;
+        }
+        if !q.ends_with('?') || q.split_whitespace().count() > 15 {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 fn has_alnum(s: &[u8]) -> bool {
@@ -460,7 +492,14 @@ fn has_alnum(s: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::token_cut;
+    use super::{only_questions, token_cut};
+
+    #[test]
+    fn questions() {
+        assert!(only_questions(b" Are you excited? Who will win? "));
+        assert!(!only_questions(b"Are you excited? She left."));
+        assert!(!only_questions(b"She left."));
+    }
 
     #[test]
     fn cuts_keep_whole_tokens() {
