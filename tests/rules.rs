@@ -201,6 +201,14 @@ fn newsletter_prompts() {
 }
 
 #[test]
+fn reader_questions_go_only_with_junk_sentences() {
+    goes("Are you excited? Who will you root for? Let me know on Twitter (@janedoe) and be sure to follow all of our coverage right here.");
+    stays("Are you excited? She said she was.");
+    stays("What do you think?");
+    stays("Who will win? Let us know below!");
+}
+
+#[test]
 fn legal_promo_comments_browser() {
     goes("Copyright © 2017 Example News Ventures. All rights reserved.");
     goes("This site uses cookies to improve your experience.");
