@@ -193,6 +193,8 @@ const COUNTER_WORDS: &[&str] = &[
     "shared",
     "reactions",
     "reaction",
+    "visited",
+    "visits",
 ];
 
 fn is_number(tok: &str) -> bool {
@@ -201,6 +203,12 @@ fn is_number(tok: &str) -> bool {
 }
 
 fn is_counter(line: &str) -> bool {
+    // `6. Vote.` is an item of a numbered list, not a counter.
+    if line.split_whitespace().next().is_some_and(|t| {
+        t.ends_with(['.', ')']) && t[..t.len() - 1].bytes().all(|b| b.is_ascii_digit())
+    }) {
+        return false;
+    }
     let mut numbers = 0;
     let mut words = 0;
     let mut tokens = 0;
@@ -439,6 +447,11 @@ mod tests {
         assert!(!yes(ShapeKind::Counter, "302 people came"));
         assert!(!yes(ShapeKind::Counter, "Views"));
         assert!(!yes(ShapeKind::Counter, "2018"));
+        assert!(!yes(ShapeKind::Counter, "6. Vote."));
+        assert!(yes(
+            ShapeKind::Counter,
+            "(Visited 11 times, 1 visits today)"
+        ));
     }
 
     #[test]

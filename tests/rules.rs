@@ -202,7 +202,9 @@ fn newsletter_prompts() {
 
 #[test]
 fn reader_questions_go_only_with_junk_sentences() {
-    goes("Are you excited? Who will you root for? Let me know on Twitter (@janedoe) and be sure to follow all of our coverage right here.");
+    goes(
+        "Are you excited? Who will you root for? Let me know on Twitter (@janedoe) and be sure to follow all of our coverage right here.",
+    );
     stays("Are you excited? She said she was.");
     stays("What do you think?");
     stays("Who will win? Let us know below!");
