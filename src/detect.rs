@@ -8,7 +8,13 @@
 //!   made of junk sentences end to end). This is the only way a line rule
 //!   removes anything, so a sentence of the article with a junk phrase in it
 //!   stays.
-//! * Otherwise the span hits are cut out of the line and the rest stays.
+//! * Otherwise the enabled shapes (`src/shapes.rs`) look at the line: a
+//!   share bar, a counter, a line of links, a photo credit alone.
+//! * Otherwise the span hits are cut out of the line and the rest stays. A
+//!   cut is made only at token edges, so no new word is ever produced. When
+//!   the cuts end the line and leave a short fragment with no sentence end
+//!   and no verb, the `caption` shape takes the whole line (a caption with
+//!   its credit).
 //! * A removed line whose rule is a block rule takes neighbours with it:
 //!   card lines right before it in its paragraph (`before=N`), card lines
 //!   right after it (`after=N`), or the following lines up to the first line
@@ -235,9 +241,17 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         self.cuts.clear();
         self.matcher.find(line, &mut self.scratch, &mut self.hits);
         if self.hits.is_empty() {
-            return Verdict::Keep;
+            return match self.shape_of(line) {
+                Some(rule) => Verdict::Drop {
+                    rule,
+                    scope: Scope::Line,
+                },
+                None => Verdict::Keep,
+            };
         }
-        if covers(line, &self.hits) {
+        let rules = &self.matcher.rules;
+        let sentence_hit = self.hits.iter().any(|h| rules[h.rule as usize].sentence);
+        if covers(line, &self.hits, sentence_hit) {
             // Prefer a block rule (its reach applies), then the longest hit.
             let rules = &self.matcher.rules;
             let best = self
@@ -250,9 +264,20 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                     )
                 })
                 .expect("hits is not empty");
+            // A covered line goes whole, even when a span rule covered it.
+            let scope = match rules[best.rule as usize].scope {
+                Scope::Block => Scope::Block,
+                _ => Scope::Line,
+            };
             return Verdict::Drop {
                 rule: best.rule,
-                scope: rules[best.rule as usize].scope,
+                scope,
+            };
+        }
+        if let Some(rule) = self.shape_of(line) {
+            return Verdict::Drop {
+                rule,
+                scope: Scope::Line,
             };
         }
         let mut last_end = 0;
@@ -269,9 +294,56 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
         if self.cuts.is_empty() {
             Verdict::Keep
+        } else if let Some(rule) = self.caption_of(line) {
+            self.cuts.clear();
+            Verdict::Drop {
+                rule,
+                scope: Scope::Line,
+            }
         } else {
             Verdict::Cut
         }
+    }
+
+    /// The first shape rule that the whole line has. Only short lines are
+    /// looked at: a shape never takes a paragraph.
+    fn shape_of(&self, line: &[u8]) -> Option<u32> {
+        if self.matcher.shapes.is_empty() || line.len() > 600 {
+            return None;
+        }
+        let (lo, hi) = text::trim_range(line);
+        let line = std::str::from_utf8(&line[lo..hi]).ok()?;
+        self.matcher.shapes.iter().copied().find(|&id| {
+            self.matcher.rules[id as usize]
+                .shape
+                .is_some_and(|k| k.matches_str(line))
+        })
+    }
+
+    /// The `caption` shape: the last cut ends the line, it was made by a
+    /// rule of the shape's category, and what the cuts leave is short and
+    /// is no sentence: no sentence punctuation at its end and no finite
+    /// verb (`Jane Doe at the premiere in 2011`). A caption that ends like
+    /// a sentence keeps its words; only the credit is cut.
+    fn caption_of(&self, line: &[u8]) -> Option<u32> {
+        let rules = &self.matcher.rules;
+        let id = self
+            .matcher
+            .shapes
+            .iter()
+            .copied()
+            .find(|&id| rules[id as usize].shape == Some(crate::shapes::ShapeKind::Caption))?;
+        let &(_, end, cut_rule) = self.cuts.last()?;
+        if rules[cut_rule as usize].category != rules[id as usize].category
+            || end < text::trim_range(line).1
+        {
+            return None;
+        }
+        let mut rest = Vec::new();
+        let ranges: Vec<(usize, usize)> = self.cuts.iter().map(|c| (c.0, c.1)).collect();
+        crate::edit::stitch(line, &ranges, &mut rest);
+        let shape = Shape::of(&rest);
+        (shape.words <= 30 && !shape.terminal && !text::has_verb(&rest)).then_some(id)
     }
 
     fn flush_held(&mut self) -> std::io::Result<()> {
@@ -348,16 +420,46 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
     }
 }
 
-/// True when the hits cover every letter and digit of `line`.
-fn covers(line: &[u8], hits: &[Hit]) -> bool {
+
+/// True when the hits cover every letter and digit of `line`. With
+/// `questions`, a gap made only of short questions counts as covered: the
+/// reader questions of a sign-off (`Are you excited? Which team will you
+/// root for?`) go with the junk sentences around them. Only sentence rules
+/// turn this on, so a line rule never takes a question alone.
+fn covers(line: &[u8], hits: &[Hit], questions: bool) -> bool {
+    let gap_ok = |gap: &[u8]| !has_alnum(gap) || (questions && only_questions(gap));
     let mut pos = 0;
     for h in hits {
-        if h.start > pos && has_alnum(&line[pos..h.start]) {
+        if h.start > pos && !gap_ok(&line[pos..h.start]) {
             return false;
         }
         pos = pos.max(h.end);
     }
-    !has_alnum(&line[pos..])
+    gap_ok(&line[pos..])
+}
+
+/// True when `gap` is one or more sentences that all end in `?`, each of
+/// fifteen words or fewer.
+fn only_questions(gap: &[u8]) -> bool {
+    let Ok(gap) = std::str::from_utf8(gap) else {
+        return false;
+    };
+    let gap = gap.trim();
+    if gap.is_empty() {
+        return true;
+    }
+    let mut any = false;
+    for q in gap.split_inclusive(['?', '.', '!']) {
+        let q = q.trim();
+        if q.is_empty() {
+            continue;
+        }
+        if !q.ends_with('?') || q.split_whitespace().count() > 15 {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 fn has_alnum(s: &[u8]) -> bool {
@@ -442,7 +544,7 @@ Story highlights
             m.find(line, &mut scratch, &mut hits);
             let mut c = Vec::new();
             let mut anchor = None;
-            let v = if !hits.is_empty() && covers(line, &hits) {
+            let v = if !hits.is_empty() && covers(line, &hits, false) {
                 anchor = hits
                     .iter()
                     .find(|h| m.rules[h.rule as usize].scope == Scope::Block)
@@ -553,6 +655,13 @@ Story highlights
             let doc = lines.join("\n");
             prop_assert_eq!(streaming(&m, &doc), naive(&m, &doc), "doc: {:?}", doc);
         }
+    }
+
+    #[test]
+    fn questions() {
+        assert!(only_questions(b" Are you excited? Who will win? "));
+        assert!(!only_questions(b"Are you excited? She left."));
+        assert!(!only_questions(b"She left."));
     }
 
     #[test]

@@ -51,6 +51,7 @@
 mod cleaner;
 mod decode;
 mod detect;
+mod diff;
 mod edit;
 mod error;
 pub mod learn;
@@ -58,10 +59,12 @@ mod lines;
 mod matcher;
 mod patterns;
 mod report;
+mod shapes;
 mod text;
 
 pub use cleaner::{Binary, Category, Cleaner, CleanerBuilder, DEFAULT_MAX_LINE};
 pub use decode::{Decoding, EncodingSource, SNIFF_LEN};
+pub use diff::diff_str;
 pub use error::{BuildError, CleanError, PatternError};
 pub use report::{NoObserver, Observer, Removal, Scope, Stats, Summary};
 

@@ -13,7 +13,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::BuildError;
-use crate::patterns::{Hole, Piece, Reach, RuleDef, Scope};
+use crate::patterns::{Hole, Piece, Reach, RuleDef, Scope, ShapeKind};
 use crate::text;
 
 /// A compiled rule.
@@ -25,6 +25,10 @@ pub(crate) struct Rule {
     pub at_start: bool,
     pub at_end: bool,
     pub case: bool,
+    /// The match grows to the sentence around it.
+    pub sentence: bool,
+    /// A built-in line shape (no pieces, not in the automaton).
+    pub shape: Option<ShapeKind>,
     pub pieces: Vec<Piece>,
     /// Index in `pieces` of the literal the automaton searches for.
     pub anchor: usize,
@@ -65,6 +69,8 @@ pub(crate) struct Matcher {
     ac: AhoCorasick,
     targets: Vec<Target>,
     pub rules: Vec<Rule>,
+    /// The rules that are shapes, checked on lines the patterns leave.
+    pub shapes: Vec<u32>,
 }
 
 /// Reusable buffers for matching one line, so the hot path does not allocate.
@@ -81,7 +87,27 @@ impl Matcher {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut targets: Vec<Target> = Vec::new();
         let mut by_key: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        let mut shapes = Vec::new();
         for (category, origin, def) in defs {
+            if let Some(kind) = def.shape {
+                shapes.push(rules.len() as u32);
+                rules.push(Rule {
+                    category,
+                    scope: def.scope,
+                    reach: def.reach,
+                    at_start: false,
+                    at_end: false,
+                    case: false,
+                    sentence: false,
+                    shape: Some(kind),
+                    pieces: Vec::new(),
+                    anchor: 0,
+                    text: def.text,
+                    origin,
+                    line: def.line,
+                });
+                continue;
+            }
             let anchor = pick_anchor(&def.pieces);
             let Piece::Lit(lit) = &def.pieces[anchor] else {
                 unreachable!("pick_anchor returns a literal")
@@ -107,6 +133,8 @@ impl Matcher {
                 at_start: def.at_start,
                 at_end: def.at_end,
                 case: def.case,
+                sentence: def.sentence,
+                shape: None,
                 pieces: def.pieces,
                 anchor,
                 text: def.text,
@@ -123,7 +151,12 @@ impl Matcher {
             .ascii_case_insensitive(true)
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
-        Ok(Matcher { ac, targets, rules })
+        Ok(Matcher {
+            ac,
+            targets,
+            rules,
+            shapes,
+        })
     }
 
     /// Finds every rule match in `line` (one line, no terminator). Hits are
@@ -184,7 +217,8 @@ fn pick_anchor(pieces: &[Piece]) -> usize {
     let mut best_len = 0;
     for (i, p) in pieces.iter().enumerate() {
         if let Piece::Lit(s) = p {
-            let len = s.trim().len();
+            // Visible characters count most; spaces break ties.
+            let len = s.trim().len() * 4 + s.len();
             if len > best_len {
                 best = i;
                 best_len = len;
@@ -261,6 +295,14 @@ fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)>
     if !text::is_boundary(hay, start) || !text::is_boundary(hay, end) {
         return None;
     }
+    let (start, end) = if rule.sentence {
+        (
+            text::sentence_start(hay, start),
+            text::sentence_end(hay, end),
+        )
+    } else {
+        (start, end)
+    };
     if rule.at_start && start != 0 {
         return None;
     }

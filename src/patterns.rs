@@ -14,12 +14,17 @@
 //! (Photo: {text})
 //! [block before=3]                a line that takes neighbouring lines with it
 //! {dur} - Source: {caps}
+//! [line sentence]                 the match grows to its sentence
+//! Sign up for our
+//! [shape]                         built-in line shapes (src/shapes.rs)
+//! share-bar
 //! ```
 //!
 //! Matching is case-insensitive (unless `case`) and insensitive to runs of
 //! whitespace; placeholders in braces match shapes such as numbers or dates.
 
 use crate::error::PatternError;
+pub(crate) use crate::shapes::ShapeKind;
 
 /// Where a rule applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -144,6 +149,11 @@ pub(crate) struct RuleDef {
     pub at_end: bool,
     /// Literals match case-sensitively.
     pub case: bool,
+    /// The match grows to the sentence around it (`[line sentence]`,
+    /// `[span sentence]`).
+    pub sentence: bool,
+    /// A `[shape]` entry: a built-in line shape instead of a text pattern.
+    pub shape: Option<ShapeKind>,
     pub pieces: Vec<Piece>,
     /// The entry as written.
     pub text: String,
@@ -169,6 +179,8 @@ struct Section {
     at_start: bool,
     at_end: bool,
     case: bool,
+    sentence: bool,
+    shape: bool,
 }
 
 /// Parses one pattern file. `origin` names it in errors (a path, or
@@ -223,10 +235,31 @@ pub(crate) fn parse(origin: &str, stem: &str, text: &str) -> Result<PatternFile,
         }
         let Some(sec) = section else {
             return Err(err(
-                "entry before any section header: start a section with [line], [span] or [block ...]"
+                "entry before any section header: start a section with [line], [span], [block ...] or [shape]"
                     .to_string(),
             ));
         };
+        if sec.shape {
+            let kind = ShapeKind::from_name(line).ok_or_else(|| {
+                err(format!(
+                    "unknown shape '{line}' (known: {})",
+                    ShapeKind::names().join(", ")
+                ))
+            })?;
+            file.rules.push(RuleDef {
+                scope: Scope::Line,
+                reach: Reach::default(),
+                at_start: false,
+                at_end: false,
+                case: false,
+                sentence: false,
+                shape: Some(kind),
+                pieces: Vec::new(),
+                text: format!("shape:{line}"),
+                line: lineno,
+            });
+            continue;
+        }
         let pieces = parse_entry(line).map_err(err)?;
         check_entry(&pieces, sec.scope).map_err(err)?;
         file.rules.push(RuleDef {
@@ -235,6 +268,8 @@ pub(crate) fn parse(origin: &str, stem: &str, text: &str) -> Result<PatternFile,
             at_start: sec.at_start,
             at_end: sec.at_end,
             case: sec.case,
+            sentence: sec.sentence,
+            shape: None,
             pieces,
             text: line.to_string(),
             line: lineno,
@@ -278,13 +313,30 @@ fn parse_header(line: &str) -> Result<Section, String> {
         .and_then(|s| s.strip_suffix(']'))
         .ok_or_else(|| format!("section header '{line}' must end with ']'"))?;
     let mut words = inner.split_whitespace();
-    let scope = match words.next() {
+    let first = words.next();
+    if first == Some("shape") {
+        if let Some(opt) = words.next() {
+            return Err(format!(
+                "unknown option '{opt}' for [shape] (it takes none)"
+            ));
+        }
+        return Ok(Section {
+            scope: Scope::Line,
+            reach: Reach::default(),
+            at_start: false,
+            at_end: false,
+            case: false,
+            sentence: false,
+            shape: true,
+        });
+    }
+    let scope = match first {
         Some("line") => Scope::Line,
         Some("span") => Scope::Span,
         Some("block") => Scope::Block,
         other => {
             return Err(format!(
-                "unknown section '{}': use [line], [span] or [block ...]",
+                "unknown section '{}': use [line], [span], [block ...] or [shape]",
                 other.unwrap_or("")
             ));
         }
@@ -295,10 +347,13 @@ fn parse_header(line: &str) -> Result<Section, String> {
         at_start: false,
         at_end: false,
         case: false,
+        sentence: false,
+        shape: false,
     };
     for opt in words {
         match (scope, opt.split_once('=')) {
             (_, None) if opt == "case" => sec.case = true,
+            (Scope::Line | Scope::Span, None) if opt == "sentence" => sec.sentence = true,
             (Scope::Span, None) if opt == "start" => sec.at_start = true,
             (Scope::Span, None) if opt == "end" => sec.at_end = true,
             (Scope::Block, Some((key, value))) => {
@@ -322,8 +377,8 @@ fn parse_header(line: &str) -> Result<Section, String> {
             }
             _ => {
                 let known = match scope {
-                    Scope::Line => "case",
-                    Scope::Span => "case, start, end",
+                    Scope::Line => "case, sentence",
+                    Scope::Span => "case, sentence, start, end",
                     Scope::Block => "before=N, after=N, box=N, case",
                 };
                 return Err(format!(
@@ -397,15 +452,13 @@ fn parse_entry(entry: &str) -> Result<Vec<Piece>, String> {
 }
 
 fn check_entry(pieces: &[Piece], scope: Scope) -> Result<(), String> {
-    let longest = pieces
-        .iter()
-        .filter_map(|p| match p {
-            Piece::Lit(s) => Some(s.trim().len()),
-            Piece::Hole(_) => None,
-        })
-        .max()
-        .unwrap_or(0);
-    if longest < 2 {
+    // The anchor needs two visible characters, or one with spaces on both
+    // sides: `" - "` will do between two placeholders, `" x"` will not.
+    let anchorable = pieces.iter().any(|p| match p {
+        Piece::Lit(s) => s.trim().len() >= 2 || (s.len() >= 3 && !s.trim().is_empty()),
+        Piece::Hole(_) => false,
+    });
+    if !anchorable {
         return Err(
             "an entry needs literal text of at least 2 characters to anchor on".to_string(),
         );

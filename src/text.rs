@@ -576,6 +576,113 @@ pub(crate) fn caps_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
     }
 }
 
+/// True for a character that ends a sentence.
+fn is_terminal(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '…')
+}
+
+/// True for a character that may follow sentence punctuation before the
+/// space: closing quotes and brackets.
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»')
+}
+
+/// Where the sentence holding offset `at` starts: just after the last
+/// sentence end (`. `, `! `, `? ` and closing quotes) before it, or 0. Looks
+/// back at most 400 bytes; farther than that, `at` itself.
+pub(crate) fn sentence_start(s: &[u8], at: usize) -> usize {
+    let Ok(head) = std::str::from_utf8(&s[..at]) else {
+        return at;
+    };
+    let floor = at.saturating_sub(400);
+    let mut chars = head.char_indices().rev().peekable();
+    while let Some((i, c)) = chars.next() {
+        if i < floor {
+            return at;
+        }
+        if c.is_whitespace() {
+            // Skip closers before the space, then look for the terminal.
+            let mut j = chars.clone();
+            while j.next_if(|&(_, k)| is_closer(k)).is_some() {}
+            if j.peek().is_some_and(|&(_, k)| is_terminal(k)) {
+                return i + c.len_utf8();
+            }
+        }
+    }
+    0
+}
+
+/// Where the sentence holding offset `at` ends: after the first sentence
+/// punctuation (and closing quotes) at or after `at` that is followed by
+/// whitespace or the end of the line; the end of the line if none. When the
+/// text right before `at` already ends a sentence, `at` (plus closers).
+pub(crate) fn sentence_end(s: &[u8], at: usize) -> usize {
+    let Ok(tail) = std::str::from_utf8(&s[at..]) else {
+        return at;
+    };
+    let before = std::str::from_utf8(&s[..at])
+        .ok()
+        .and_then(|h| h.chars().next_back());
+    let mut chars = tail.char_indices().peekable();
+    if before.is_some_and(is_terminal) {
+        let mut end = at;
+        while let Some(&(i, c)) = chars.peek() {
+            if is_closer(c) {
+                end = at + i + c.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        return end;
+    }
+    while let Some((i, c)) = chars.next() {
+        if i > 400 {
+            return at;
+        }
+        if is_terminal(c) {
+            let mut end = at + i + c.len_utf8();
+            while let Some(&(j, k)) = chars.peek() {
+                if is_terminal(k) || is_closer(k) {
+                    end = at + j + k.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            match chars.peek() {
+                None => return end,
+                Some(&(_, k)) if k.is_whitespace() => return end,
+                _ => {}
+            }
+        }
+    }
+    s.len()
+}
+
+/// Common finite verbs: a caption with one of these is a clause of the
+/// story (`Kim was not impressed`), not a label (`Jane Doe at the premiere`).
+const VERBS: &[&str] = &[
+    "is", "was", "are", "were", "be", "been", "has", "had", "have", "got", "gets", "get", "says",
+    "said", "did", "does", "do", "will", "would", "can", "could", "shows", "made", "makes", "took",
+    "takes", "went", "goes", "came", "comes", "wore", "wears", "told", "tells", "left", "may",
+    "might", "must", "should", "gave", "gives", "sat", "stood", "held", "holds", "ran", "shared",
+    "posted",
+];
+
+/// True when `s` holds a word that reads as a finite verb: one of a few
+/// common verbs, or a lowercase word of five or more letters ending in `ed`.
+pub(crate) fn has_verb(s: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(s) else {
+        return true;
+    };
+    s.split_whitespace().any(|tok| {
+        let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
+        let lower = w.chars().next().is_some_and(char::is_lowercase);
+        lower && (VERBS.contains(&w) || (w.len() >= 5 && w.ends_with("ed")))
+    })
+}
+
 /// Cheap features of a line, used to tell a sentence of the article from a
 /// label, a headline or a list item.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -682,7 +789,7 @@ fn ends_with_period(s: &[u8]) -> bool {
 
 /// True when `s` (trimmed) ends in sentence punctuation, looking through
 /// closing quotes and brackets.
-fn ends_sentence(s: &[u8]) -> bool {
+pub(crate) fn ends_sentence(s: &[u8]) -> bool {
     let Ok(s) = std::str::from_utf8(s) else {
         return false;
     };
@@ -786,6 +893,34 @@ mod tests {
             vec!["BANG SHOWBIZ", "BANG"]
         );
         assert!(all(caps_lens, "Cnn").is_empty());
+    }
+
+    #[test]
+    fn sentences_around_a_match() {
+        let s = "He left. Sign up for our list today! She stayed.";
+        let at = s.find("Sign").unwrap();
+        assert_eq!(sentence_start(s.as_bytes(), at + 5), at);
+        assert_eq!(
+            &s[at..sentence_end(s.as_bytes(), at + 7)],
+            "Sign up for our list today!"
+        );
+        // No sentence end after the match: the line end.
+        let s = "Sign up for our list";
+        assert_eq!(sentence_end(s.as_bytes(), 4), s.len());
+        // `“Stop.” She` ends a sentence through the closing quote.
+        let s = "“Stop.” Sign up now";
+        assert_eq!(
+            sentence_start(s.as_bytes(), s.len()),
+            s.find("Sign").unwrap()
+        );
+    }
+
+    #[test]
+    fn verbs() {
+        assert!(has_verb(b"Kim was not impressed"));
+        assert!(has_verb(b"The couple announced their split"));
+        assert!(!has_verb(b"Jane Doe and John Roe at the gala in 2019"));
+        assert!(!has_verb(b"Scott arriving in Nice in May"));
     }
 
     #[test]

@@ -133,7 +133,7 @@ proptest! {
         lines in prop::collection::vec(
             prop_oneof![
                 Just(String::new()),
-                "(the|council|voted|to|close|old|river|bridge|after|years|of|debate|residents|said|they|were|relieved|mayor|spoke|water|plan|city|budget|would|rise|and|fall)( (the|council|voted|to|close|old|river|bridge|after|years|of|debate|residents|said|they|were|relieved|mayor|spoke|water|plan|city|budget|would|rise|and|fall)){0,20}[.!?]?[ \t]{0,2}",
+                "(the|council|voted|to|shut|old|river|bridge|after|years|of|debate|residents|said|they|were|relieved|mayor|spoke|water|plan|city|budget|would|rise|and|fall)( (the|council|voted|to|shut|old|river|bridge|after|years|of|debate|residents|said|they|were|relieved|mayor|spoke|water|plan|city|budget|would|rise|and|fall)){0,20}[.!?]?[ \t]{0,2}",
             ],
             0..20,
         )

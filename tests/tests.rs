@@ -3,5 +3,7 @@ mod bulk;
 mod cli;
 mod learn;
 mod props;
+mod quality;
+mod rules;
 mod samples;
 mod util;

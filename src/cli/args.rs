@@ -149,6 +149,13 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
 
+    /// Print the input with removals marked instead of the cleaned text:
+    /// removed lines start with '- ', kept lines with two spaces, and spans
+    /// cut out of a kept line are wrapped in '[-' and '-]'. For review: each
+    /// input is read whole, as UTF-8, to stdout.
+    #[arg(long, conflicts_with_all = ["in_place", "output", "recursive", "jsonl"])]
+    pub diff: bool,
+
     /// Add a pattern file (repeatable); see patterns/README.md for the format.
     #[arg(long = "patterns", value_name = "FILE")]
     pub patterns: Vec<PathBuf>,

@@ -67,6 +67,9 @@ pub fn run() -> i32 {
     } else {
         args.files.clone()
     };
+    if args.diff {
+        return run_diff(&cleaner, &paths);
+    }
     let has_stdin = paths.iter().any(|p| p.as_os_str() == "-");
     if has_stdin && (args.in_place || args.output.is_some()) {
         return usage(
@@ -392,4 +395,44 @@ fn list_categories(cleaner: &Cleaner) -> i32 {
         }
     }
     EXIT_OK
+}
+
+/// `--diff`: each input whole, with its removals marked, to stdout.
+fn run_diff(cleaner: &dejunk::Cleaner, paths: &[PathBuf]) -> i32 {
+    use std::io::Read;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut failed = false;
+    for path in paths {
+        let mut buf = Vec::new();
+        let (label, res) = if path.as_os_str() == "-" {
+            ("<stdin>".to_string(), io::stdin().lock().read_to_end(&mut buf))
+        } else {
+            let label = path.display().to_string();
+            let res = std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buf));
+            (label, res)
+        };
+        if let Err(e) = res {
+            eprintln!("dejunk: {label}: cannot read: {e}");
+            failed = true;
+            continue;
+        }
+        let view = dejunk::diff_str(cleaner, &String::from_utf8_lossy(&buf));
+        match out.write_all(view.as_bytes()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return EXIT_OK,
+            Err(e) => {
+                eprintln!("dejunk: write error: {e}");
+                return EXIT_SOME_FAILED;
+            }
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("dejunk: write error: {e}");
+            EXIT_SOME_FAILED
+        }
+        _ if failed => EXIT_SOME_FAILED,
+        _ => EXIT_OK,
+    }
 }
