@@ -420,7 +420,6 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
     }
 }
 
-
 /// True when the hits cover every letter and digit of `line`. With
 /// `questions`, a gap made only of short questions counts as covered: the
 /// reader questions of a sign-off (`Are you excited? Which team will you

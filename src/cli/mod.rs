@@ -406,7 +406,10 @@ fn run_diff(cleaner: &dejunk::Cleaner, paths: &[PathBuf]) -> i32 {
     for path in paths {
         let mut buf = Vec::new();
         let (label, res) = if path.as_os_str() == "-" {
-            ("<stdin>".to_string(), io::stdin().lock().read_to_end(&mut buf))
+            (
+                "<stdin>".to_string(),
+                io::stdin().lock().read_to_end(&mut buf),
+            )
         } else {
             let label = path.display().to_string();
             let res = std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buf));
