@@ -319,7 +319,11 @@ impl Cleaner {
         let mut res = Ok(());
         lines::for_each_in_slice(text.as_bytes(), inner.max_line, |ev| {
             res = match ev {
-                Event::Line { text, offset } => det.line(text, offset),
+                Event::Line {
+                    text,
+                    offset,
+                    ahead,
+                } => det.line(text, offset, ahead),
                 Event::Long { piece, first, last } => det.long(piece, first, last),
             };
             res.is_ok()
@@ -364,7 +368,11 @@ impl Cleaner {
                 }
             };
             let res = match ev {
-                Event::Line { text, offset } => det.line(text, offset),
+                Event::Line {
+                    text,
+                    offset,
+                    ahead,
+                } => det.line(text, offset, ahead),
                 Event::Long { piece, first, last } => det.long(piece, first, last),
             };
             res.map_err(CleanError::Write)?;

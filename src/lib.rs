@@ -56,6 +56,7 @@ mod error;
 mod lines;
 mod matcher;
 mod patterns;
+mod prefilter;
 mod report;
 mod text;
 

@@ -14,6 +14,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::BuildError;
 use crate::patterns::{Hole, Piece, Reach, RuleDef, Scope};
+use crate::prefilter::Prefilter;
 use crate::text;
 
 /// A compiled rule.
@@ -53,7 +54,7 @@ enum Target {
 
 /// Whitespace that the automaton cannot see through: any of these in a line
 /// sends it through normalisation.
-const SENTINELS: &[&str] = &[
+pub(crate) const SENTINELS: &[&str] = &[
     "  ", "\t", "\r", "\x0b", "\x0c", "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{2001}",
     "\u{2002}", "\u{2003}", "\u{2004}", "\u{2005}", "\u{2006}", "\u{2007}", "\u{2008}", "\u{2009}",
     "\u{200a}", "\u{2028}", "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}",
@@ -65,6 +66,8 @@ pub(crate) struct Matcher {
     ac: AhoCorasick,
     targets: Vec<Target>,
     pub rules: Vec<Rule>,
+    /// Proves lines safe to skip; see `prefilter`.
+    pub prefilter: Prefilter,
 }
 
 /// Reusable buffers for matching one line, so the hot path does not allocate.
@@ -123,7 +126,13 @@ impl Matcher {
             .ascii_case_insensitive(true)
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
-        Ok(Matcher { ac, targets, rules })
+        let prefilter = Prefilter::new(&rules)?;
+        Ok(Matcher {
+            ac,
+            targets,
+            rules,
+            prefilter,
+        })
     }
 
     /// Finds every rule match in `line` (one line, no terminator). Hits are
@@ -239,8 +248,9 @@ fn normalise(src: &[u8], norm: &mut Vec<u8>, map: &mut Vec<u32>) {
 }
 
 /// Checks `rule` around an anchor hit `[s, e)` of `hay`; returns the whole
-/// match.
-fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+/// match. The prefilter calls it too, on lines the automaton would scan
+/// as they are.
+pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let k = rule.anchor;
     if rule.case {
         let Piece::Lit(lit) = &rule.pieces[k] else {
@@ -309,6 +319,13 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
         .rev()
         .find(|&&st| match_forward(rule, pieces, hay, st, Some(end)).is_some())
         .copied()
+}
+
+/// Could `rule` match `hay` starting at `pos`? True whenever the matcher
+/// would report a hit of `rule` that starts there (holes try every length
+/// the matcher tries), so the prefilter may rely on a `false`.
+pub(crate) fn may_match_at(rule: &Rule, hay: &[u8], pos: usize) -> bool {
+    match_forward(rule, &rule.pieces, hay, pos, None).is_some()
 }
 
 /// Matches `pieces` at `pos`; returns the end of the first match found (holes

@@ -155,6 +155,43 @@ pub(crate) fn only_closing(s: &[u8]) -> bool {
     })
 }
 
+/// The end of the first letter or digit of `s` (a character for which
+/// `char::is_alphanumeric` holds, invalid bytes skipped), or `None`.
+pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
+    if s.first().is_some_and(u8::is_ascii_alphanumeric) {
+        return Some(1);
+    }
+    let mut pos = 0;
+    for chunk in s.utf8_chunks() {
+        for (i, c) in chunk.valid().char_indices() {
+            if c.is_alphanumeric() {
+                return Some(pos + i + c.len_utf8());
+            }
+        }
+        pos += chunk.valid().len() + chunk.invalid().len();
+    }
+    None
+}
+
+/// A cheap test that never says no when `found` equals `lit` up to case,
+/// as the matcher compares a non-ASCII literal (`str::to_lowercase` on
+/// both): characters are lowercased one by one, and final sigma is folded
+/// into sigma, so that no allocation is needed.
+pub(crate) fn may_eq_caseless(found: &[u8], lit: &str) -> bool {
+    if found.eq_ignore_ascii_case(lit.as_bytes()) {
+        return true;
+    }
+    let Ok(found) = std::str::from_utf8(found) else {
+        return false;
+    };
+    fn fold(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+    }
+    fold(found).eq(fold(lit))
+}
+
 /// Length of `s` without trailing closing punctuation.
 pub(crate) fn trim_closing_punct(s: &[u8]) -> usize {
     let mut n = s.len();
@@ -626,9 +663,40 @@ impl Shape {
 
     /// Short enough to be a label, a card title or a list item.
     pub(crate) fn is_short(&self) -> bool {
-        self.words <= 16 && self.len <= 160
+        self.words <= SHORT_WORDS && self.len <= SHORT_LEN
     }
 }
+
+/// `Shape::of(line).is_short()`, without the rest of the shape: at most 160
+/// bytes and 16 words. Every short line is held back for block rules, so
+/// this runs on most lines.
+pub(crate) fn is_short(line: &[u8]) -> bool {
+    let (lo, hi) = trim_range(line);
+    hi - lo <= SHORT_LEN as usize && !has_more_words(&line[lo..hi], SHORT_WORDS as usize)
+}
+
+/// `count_words(s) > n`. Counting only ASCII whitespace, without branches
+/// (a word starts where whitespace is followed by anything else), counts
+/// no more words than there are; the exact count is needed only when that
+/// is not already too many and the text is not ASCII.
+fn has_more_words(s: &[u8], n: usize) -> bool {
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let first = s.first().is_some_and(|&b| !is_ws(b));
+    let starts: usize = s
+        .iter()
+        .zip(s.iter().skip(1))
+        .map(|(&a, &b)| usize::from(is_ws(a) & !is_ws(b)))
+        .sum();
+    let ascii_words = usize::from(first) + starts;
+    if ascii_words > n {
+        return true;
+    }
+    !s.is_ascii() && count_words(s) > n
+}
+
+/// The most bytes (trimmed) and words of a short line.
+const SHORT_LEN: u32 = 160;
+const SHORT_WORDS: u32 = 16;
 
 /// True when `s` (trimmed) ends in sentence punctuation, looking through
 /// closing quotes and brackets.
