@@ -450,14 +450,15 @@ mod tests {
 
     #[test]
     fn tokens() {
-        assert_eq!(trigger_token("(Photo: ").as_deref(), Some("(Photo:"));
-        assert_eq!(trigger_token("— ").as_deref(), Some("—"));
-        assert_eq!(trigger_token("Copyright © ").as_deref(), Some("Copyright"));
-        assert_eq!(
-            trigger_token("Édition française").as_deref(),
-            Some("dition fran")
-        );
-        assert_eq!(trigger_token("Éé").as_deref(), None);
+        let t = |s: &str, tok: &str, off: Option<usize>| {
+            assert_eq!(trigger_token(s), Some((tok.to_string(), off)), "{s:?}");
+        };
+        t("(Photo: ", "(Photo:", Some(0));
+        t(" of ", "of", Some(1));
+        t("— ", "—", Some(0));
+        t("Copyright © ", "Copyright", None);
+        t("Édition française", "dition fran", None);
+        assert_eq!(trigger_token("Éé"), None);
     }
 
     #[test]
