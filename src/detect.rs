@@ -197,7 +197,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             }
         }
 
-        if self.hold_max > 0 && text::is_short(line) {
+        if self.hold_max > 0 && line.len() <= 160 && text::is_short(line) {
             let mut held = self.spare.pop().unwrap_or_default();
             held.text.clear();
             held.text.extend_from_slice(line);

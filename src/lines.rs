@@ -187,10 +187,10 @@ impl<R: Read> LineReader<R> {
                 }
                 Ok(n) => {
                     let new = &self.buf[self.end..self.end + n];
-                    if self.quit_on_nul {
-                        if let Some(i) = memchr(0, new) {
-                            return Err(ReadError::Nul(self.base + (self.end + i) as u64));
-                        }
+                    if self.quit_on_nul
+                        && let Some(i) = memchr(0, new)
+                    {
+                        return Err(ReadError::Nul(self.base + (self.end + i) as u64));
                     }
                     self.end += n;
                     return Ok(());

@@ -97,10 +97,10 @@ impl Matcher {
                     targets.push(Target::Rules(Vec::new()));
                     targets.len() - 1
                 });
-                if let Target::Rules(ids) = &mut targets[slot] {
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
+                if let Target::Rules(ids) = &mut targets[slot]
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
                 }
             }
             rules.push(Rule {
@@ -259,7 +259,10 @@ pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usi
         if &hay[s..e] != lit.as_bytes() {
             return None;
         }
-    } else if !hay[s..e].is_ascii() && !unicode_eq(&hay[s..e], &rule.pieces[k]) {
+    } else if !hay[s..e].is_ascii()
+        && !matches!(&rule.pieces[k], Piece::Lit(lit) if lit.as_bytes() == &hay[s..e])
+        && !unicode_eq(&hay[s..e], &rule.pieces[k])
+    {
         return None;
     }
     let end = match_forward(rule, &rule.pieces[k + 1..], hay, e, None)?;
@@ -294,10 +297,10 @@ fn unicode_eq(found: &[u8], piece: &Piece) -> bool {
 /// start of the line; otherwise the start is tried at token starts, farthest
 /// first, so the longest match wins.
 fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Option<usize> {
-    if let Piece::Hole(h) = pieces[0] {
-        if h.is_free() {
-            return match_forward(rule, pieces, hay, 0, Some(end)).map(|_| 0);
-        }
+    if let Piece::Hole(h) = pieces[0]
+        && h.is_free()
+    {
+        return match_forward(rule, pieces, hay, 0, Some(end)).map(|_| 0);
     }
     // Candidate starts: up to 12 token starts to the left of `end`.
     let mut starts = [0usize; 12];
@@ -355,12 +358,30 @@ fn match_forward(
         Piece::Hole(Hole::Text) => {
             // As little as needed: shortest first, at most 200 bytes.
             let limit = hay.len().min(pos + 200);
+            // When an ASCII literal follows, it must start where the text
+            // ends: jump to the next place where its first byte other than
+            // a space (at offset `j` in it) is found, in either case.
+            let next = match rest.first() {
+                Some(Piece::Lit(lit)) if lit.is_ascii() => {
+                    let j = lit.bytes().position(|b| b != b' ').unwrap_or(0);
+                    Some((j, lit.as_bytes()[j]))
+                }
+                _ => None,
+            };
             let mut end = pos + 1;
             while end <= limit {
-                if text::is_char_boundary(hay, end) {
-                    if let Some(e) = match_forward(rule, rest, hay, end, want_end) {
-                        return Some(e);
+                if let Some((j, b)) = next {
+                    let to = hay.len().min(limit + j + 1);
+                    let window = &hay[to.min(end + j)..to];
+                    match memchr::memchr2(b.to_ascii_lowercase(), b.to_ascii_uppercase(), window) {
+                        Some(i) => end += i,
+                        None => return None,
                     }
+                }
+                if text::is_char_boundary(hay, end)
+                    && let Some(e) = match_forward(rule, rest, hay, end, want_end)
+                {
+                    return Some(e);
                 }
                 end += 1;
             }
@@ -464,7 +485,7 @@ fn hole_ends(h: Hole, hay: &[u8], pos: usize, out: &mut Ends) {
         }
         Hole::Headline => {
             let words = text::count_words(rest);
-            if words >= 1 && words <= 30 {
+            if (1..=30).contains(&words) {
                 out.push(hay.len());
             }
         }
@@ -569,6 +590,44 @@ mod tests {
         let m = matcher("[span start]\nMORE: {rest}\n");
         assert_eq!(spans(&m, "MORE: Brad is back"), vec!["MORE: Brad is back"]);
         assert!(spans(&m, "He wanted MORE: fame").is_empty());
+    }
+
+    proptest::proptest! {
+        /// `{text}` followed by a literal jumps between candidate ends; it
+        /// must find the same end as trying every end in turn.
+        #[test]
+        fn text_hole_jumps_agree_with_trying_every_end(
+            fill in 0usize..260,
+            tail in "[ab (é]{0,40}",
+            lit in proptest::sample::select(&[" (", "(b", " ab", "B", "  a", "é"][..]),
+            pos in 0usize..60,
+        ) {
+            // Filler first, so that a match near the 200-byte limit is common.
+            let hay = "a".repeat(fill) + &tail;
+            let m = matcher(&format!("[line]\nwxyz{{text}}{lit}\n"));
+            let rule = &m.rules[0];
+            let hay = hay.as_bytes();
+            let pos = pos.min(hay.len());
+            let got = match_forward(rule, &rule.pieces[1..], hay, pos, None);
+            let Piece::Lit(lit) = &rule.pieces[2] else { unreachable!() };
+            let limit = hay.len().min(pos + 200);
+            let want = (pos + 1..=limit)
+                .filter(|&e| text::is_char_boundary(hay, e))
+                .find(|&e| hay.get(e..e + lit.len()).is_some_and(|f| lit_eq(f, lit, false)))
+                .map(|e| e + lit.len());
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn text_hole_reaches_its_limit() {
+        let m = matcher("[line]\nwxyz{text}B\n");
+        let rule = &m.rules[0];
+        let hay = "a".repeat(200) + "b";
+        assert_eq!(
+            match_forward(rule, &rule.pieces[1..], hay.as_bytes(), 0, None),
+            Some(201)
+        );
     }
 
     #[test]

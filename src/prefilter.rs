@@ -225,6 +225,11 @@ impl Prefilter {
         })
     }
 
+    /// Sends every line to the matcher.
+    pub fn disable(&mut self) {
+        self.always = true;
+    }
+
     /// True when the matcher would find nothing in `line` that changes it.
     ///
     /// `line` is a whole line at absolute `offset`; `ahead` is the input

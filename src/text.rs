@@ -381,16 +381,17 @@ pub(crate) fn date_lens(s: &[u8], out: &mut dyn FnMut(usize)) {
     }
     // D Month[,] YYYY
     let d = digits(t);
-    if (1..=2).contains(&d) && t.get(d) == Some(&b' ') {
-        if let Some(m) = word_from(&t[d + 1..], MONTHS) {
-            let n = d + 1 + m;
-            let k = sep(&t[n..]);
-            if k > 0 && digits(&t[n + k..]) == 4 {
-                out(base + n + k + 4);
-            }
-            out(base + n);
-            return;
+    if (1..=2).contains(&d)
+        && t.get(d) == Some(&b' ')
+        && let Some(m) = word_from(&t[d + 1..], MONTHS)
+    {
+        let n = d + 1 + m;
+        let k = sep(&t[n..]);
+        if k > 0 && digits(&t[n + k..]) == 4 {
+            out(base + n + k + 4);
         }
+        out(base + n);
+        return;
     }
     // D/D/YY(YY) and YYYY-MM-DD
     if (1..=2).contains(&d) && t.get(d) == Some(&b'/') {
@@ -680,15 +681,17 @@ pub(crate) fn is_short(line: &[u8]) -> bool {
 /// no more words than there are; the exact count is needed only when that
 /// is not already too many and the text is not ASCII.
 fn has_more_words(s: &[u8], n: usize) -> bool {
-    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
-    let first = s.first().is_some_and(|&b| !is_ws(b));
-    let starts: usize = s
+    // 1 for ASCII whitespace (space, and `\t` to `\r`), else 0; written with
+    // bit operations so that the loop vectorises.
+    let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
+    let first = s.first().map_or(0, |&b| ws(b) ^ 1);
+    let starts: u32 = s
         .iter()
-        .zip(s.iter().skip(1))
-        .map(|(&a, &b)| usize::from(is_ws(a) & !is_ws(b)))
+        .zip(&s[s.len().min(1)..])
+        .map(|(&a, &b)| u32::from(ws(a) & (ws(b) ^ 1)))
         .sum();
-    let ascii_words = usize::from(first) + starts;
-    if ascii_words > n {
+    let ascii_words = u32::from(first) + starts;
+    if ascii_words as usize > n {
         return true;
     }
     !s.is_ascii() && count_words(s) > n

@@ -1,2 +1,3 @@
 //! The integration test binary (one binary, a module per area).
+mod prefilter;
 mod samples;
