@@ -65,6 +65,10 @@ pub(crate) struct Prefilter {
     /// The first literals of literal-first line and block rules (ASCII
     /// only), searched anchored at the start of a line.
     starts: Option<AhoCorasick>,
+    /// Their first two bytes, ASCII-lowercased, as a bitmap indexed by
+    /// `b0 << 8 | b1`, so that most lines need no automaton search. A
+    /// literal of one byte sets the bits for every second byte.
+    start_pairs: Vec<u64>,
     /// Line and block rules checked at the start of a line one by one: those
     /// that start with a selective placeholder, or with a non-ASCII literal.
     start_rules: Vec<u32>,
@@ -201,6 +205,17 @@ impl Prefilter {
         }
         starts.sort();
         starts.dedup();
+        let mut start_pairs = vec![0u64; 65536 / 64];
+        for lit in &starts {
+            let seconds = match lit.get(1) {
+                Some(&b) => b..=b,
+                None => 0..=255,
+            };
+            for b1 in seconds {
+                let pair = usize::from(lit[0]) << 8 | usize::from(b1);
+                start_pairs[pair / 64] |= 1 << (pair % 64);
+            }
+        }
         let starts = if starts.is_empty() {
             None
         } else {
@@ -220,6 +235,7 @@ impl Prefilter {
             triggers,
             by_first,
             starts,
+            start_pairs,
             start_rules,
             always,
         })
@@ -314,8 +330,12 @@ impl Prefilter {
     /// from offset `s`?
     fn may_start_at(&self, rules: &[Rule], hay: &[u8], s: usize) -> bool {
         if let Some(ac) = &self.starts {
+            let b0 = hay.get(s).map_or(0, u8::to_ascii_lowercase);
+            let b1 = hay.get(s + 1).map_or(0, u8::to_ascii_lowercase);
+            let pair = usize::from(b0) << 8 | usize::from(b1);
+            let maybe = self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0;
             let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
-            if ac.find(input).is_some() {
+            if maybe && ac.find(input).is_some() {
                 return true;
             }
         }
@@ -372,8 +392,9 @@ impl Prefilter {
         flags.extend(memmem::find_iter(block, b"  ").map(sentinel));
         if let Some(finder) = &self.finder {
             sk.lower.resize(block.len(), 0);
-            for (d, &b) in sk.lower.iter_mut().zip(block) {
-                *d = lower(b);
+            let dst = &mut sk.lower[..block.len()];
+            for i in 0..block.len() {
+                dst[i] = lower(block[i]);
             }
             sk.lower_base = base;
             let hay = &sk.lower[..];

@@ -34,6 +34,13 @@ fn ws_len_back(s: &[u8]) -> usize {
 
 /// The range of `s` without leading and trailing whitespace.
 pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
+    // The usual case, a line that starts and ends with a visible ASCII
+    // character, needs no character decoding.
+    if let (Some(&a), Some(&z)) = (s.first(), s.last()) {
+        if a.is_ascii_graphic() && z.is_ascii_graphic() {
+            return (0, s.len());
+        }
+    }
     let mut lo = 0;
     while lo < s.len() {
         let n = ws_len(&s[lo..]);
@@ -55,6 +62,9 @@ pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
 
 /// `s` without trailing whitespace.
 pub(crate) fn trim_end(s: &[u8]) -> &[u8] {
+    if s.last().is_some_and(u8::is_ascii_graphic) {
+        return s;
+    }
     let mut hi = s.len();
     loop {
         let n = ws_len_back(&s[..hi]);
