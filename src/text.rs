@@ -36,10 +36,11 @@ fn ws_len_back(s: &[u8]) -> usize {
 pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
     // The usual case, a line that starts and ends with a visible ASCII
     // character, needs no character decoding.
-    if let (Some(&a), Some(&z)) = (s.first(), s.last()) {
-        if a.is_ascii_graphic() && z.is_ascii_graphic() {
-            return (0, s.len());
-        }
+    if let (Some(&a), Some(&z)) = (s.first(), s.last())
+        && a.is_ascii_graphic()
+        && z.is_ascii_graphic()
+    {
+        return (0, s.len());
     }
     let mut lo = 0;
     while lo < s.len() {
@@ -168,17 +169,23 @@ pub(crate) fn only_closing(s: &[u8]) -> bool {
 /// The end of the first letter or digit of `s` (a character for which
 /// `char::is_alphanumeric` holds, invalid bytes skipped), or `None`.
 pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
-    if s.first().is_some_and(u8::is_ascii_alphanumeric) {
-        return Some(1);
-    }
-    let mut pos = 0;
-    for chunk in s.utf8_chunks() {
-        for (i, c) in chunk.valid().char_indices() {
-            if c.is_alphanumeric() {
-                return Some(pos + i + c.len_utf8());
+    // Character by character rather than `utf8_chunks`, which validates the
+    // whole line before handing out its first character. An invalid byte
+    // is skipped, as lossy decoding would.
+    let mut i = 0;
+    while i < s.len() {
+        if s[i].is_ascii() {
+            if s[i].is_ascii_alphanumeric() {
+                return Some(i + 1);
             }
+            i += 1;
+            continue;
         }
-        pos += chunk.valid().len() + chunk.invalid().len();
+        match char_at(s, i) {
+            Some(c) if c.is_alphanumeric() => return Some(i + c.len_utf8()),
+            Some(c) => i += c.len_utf8(),
+            None => i += 1,
+        }
     }
     None
 }
@@ -190,6 +197,15 @@ pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
 pub(crate) fn may_eq_caseless(found: &[u8], lit: &str) -> bool {
     if found.eq_ignore_ascii_case(lit.as_bytes()) {
         return true;
+    }
+    // Equal lowercase strings start with the same lowercase character; for
+    // two ASCII first bytes that is a byte comparison.
+    if let (Some(&a), Some(&b)) = (found.first(), lit.as_bytes().first())
+        && a.is_ascii()
+        && b.is_ascii()
+        && !a.eq_ignore_ascii_case(&b)
+    {
+        return false;
     }
     let Ok(found) = std::str::from_utf8(found) else {
         return false;
@@ -704,7 +720,13 @@ fn has_more_words(s: &[u8], n: usize) -> bool {
     if ascii_words as usize > n {
         return true;
     }
-    !s.is_ascii() && count_words(s) > n
+    // Only Unicode spaces (all of them start with a byte from 0xC2 on) can
+    // split more words.
+    let has_unicode_space = s
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b >= 0xc2 && ws_len(&s[i..]) > 0);
+    has_unicode_space && count_words(s) > n
 }
 
 /// The most bytes (trimmed) and words of a short line.
