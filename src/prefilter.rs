@@ -69,9 +69,10 @@ pub(crate) struct Prefilter {
     /// `b0 << 8 | b1`, so that most lines need no automaton search. A
     /// literal of one byte sets the bits for every second byte.
     start_pairs: Vec<u64>,
-    /// Line and block rules checked at the start of a line one by one: those
-    /// that start with a selective placeholder, or with a non-ASCII literal.
-    start_rules: Vec<u32>,
+    /// Line and block rules checked at the start of a line one by one (those
+    /// that start with a selective placeholder, or with a non-ASCII
+    /// literal), by the first byte of a line they may match.
+    start_rules_by_byte: Vec<Vec<u32>>,
     /// Some rule has no usable trigger: every line goes to the matcher.
     always: bool,
 }
@@ -199,6 +200,14 @@ impl Prefilter {
                 ),
             })
         };
+        let mut start_rules_by_byte = vec![Vec::new(); 256];
+        for &id in &start_rules {
+            for b in 0..=255u8 {
+                if may_start_with(&rules[id as usize].pieces[0], b) {
+                    start_rules_by_byte[usize::from(b)].push(id);
+                }
+            }
+        }
         let mut by_first = vec![Vec::new(); 256];
         for (i, t) in triggers.iter().enumerate() {
             by_first[t.token[0] as usize].push(i as u32);
@@ -238,7 +247,7 @@ impl Prefilter {
             by_first,
             starts,
             start_pairs,
-            start_rules,
+            start_rules_by_byte,
             always,
         })
     }
@@ -341,7 +350,8 @@ impl Prefilter {
                 return true;
             }
         }
-        self.start_rules.iter().any(|&id| {
+        let b = hay.get(s).copied().unwrap_or(0);
+        self.start_rules_by_byte[usize::from(b)].iter().any(|&id| {
             let rule = &rules[id as usize];
             match &rule.pieces[0] {
                 Piece::Lit(lit) => hay
@@ -428,6 +438,30 @@ fn lower(b: u8) -> u8 {
     b | ((b.wrapping_sub(b'A') < 26) as u8) << 5
 }
 
+/// Could a match of an entry whose first piece is `first` start with byte
+/// `b`? Never false when it could: a placeholder's first-byte test; for a
+/// literal (compared with Unicode lowercase), an ASCII byte must lowercase
+/// to the literal's first lowercase character, and any other byte may
+/// start a character that does.
+fn may_start_with(first: &Piece, b: u8) -> bool {
+    match first {
+        Piece::Hole(h) => first_byte_test(*h).is_none_or(|test| test(b)),
+        Piece::Lit(lit) => {
+            let Some(want) = lit.chars().next().and_then(|c| c.to_lowercase().next()) else {
+                return true;
+            };
+            match (want.is_ascii(), b.is_ascii()) {
+                (true, true) => char::from(b.to_ascii_lowercase()) == want,
+                // The only characters beyond ASCII that lowercase to an
+                // ASCII one (checked by a test over all of Unicode).
+                (true, false) => matches!((want, b), ('i', 0xc4) | ('k', 0xe2)),
+                (false, true) => false,
+                (false, false) => true,
+            }
+        }
+    }
+}
+
 /// For a placeholder that rarely starts a line, a test of the first byte it
 /// needs; `None` for placeholders that fit almost any line start.
 fn first_byte_test(h: Hole) -> Option<fn(u8) -> bool> {
@@ -487,6 +521,22 @@ mod tests {
         t("Copyright © ", "Copyright", None);
         t("Édition française", "dition fran", None);
         assert_eq!(trigger_token("Éé"), None);
+    }
+
+    #[test]
+    fn only_two_non_ascii_characters_lowercase_to_ascii() {
+        let found: Vec<(char, char)> = (0x80..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter_map(|c| {
+                c.to_lowercase()
+                    .next()
+                    .filter(char::is_ascii)
+                    .map(|l| (c, l))
+            })
+            .collect();
+        assert_eq!(found, vec![('\u{130}', 'i'), ('\u{212a}', 'k')]);
+        assert_eq!("\u{130}".as_bytes()[0], 0xc4);
+        assert_eq!("\u{212a}".as_bytes()[0], 0xe2);
     }
 
     #[test]
