@@ -1,1 +1,220 @@
-fn main() {}
+//! Criterion benches over named inputs, with `Throughput::Bytes`:
+//!
+//! * `article/*`: typical scraped articles (3-5 KB) from
+//!   `../shared/corpus/bulk.jsonl` when it is there, cleaned one at a time
+//!   with a built `Cleaner` (the library's per-page cost inside a scraper);
+//!   a generated article when it is not (a note says so);
+//! * `corpus/*`: many articles at once through `clean_reader`;
+//! * `adversarial/*`: lines that almost match a pattern, very long lines,
+//!   only newlines, many short lines;
+//! * `build/*`: building the default cleaner, and one with 500 extra
+//!   literal entries.
+//!
+//! Run with `cargo bench --bench clean`; measurement times are short so the
+//! whole run takes about a minute.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput};
+use dejunk::{Cleaner, CleanerBuilder};
+
+/// Articles of the shared bulk corpus whose text is 3-5 KB, or `None` when
+/// the corpus is not there.
+fn bulk_articles(n: usize) -> Option<Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/bulk.jsonl");
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(body) = json_text(line) else {
+            continue;
+        };
+        if (3000..=5000).contains(&body.len()) {
+            out.push(body);
+            if out.len() == n {
+                break;
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The `"text"` field of one JSON object, decoded (enough JSON for the
+/// corpus: string escapes including `\uXXXX` and surrogate pairs).
+fn json_text(line: &str) -> Option<String> {
+    let start = line.find("\"text\": \"").map(|i| i + 9)?;
+    let mut out = String::new();
+    let mut chars = line[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let mut code = u32::from_str_radix(&hex, 16).ok()?;
+                    if (0xd800..0xdc00).contains(&code) {
+                        let low: String = chars.by_ref().skip(2).take(4).collect();
+                        let low = u32::from_str_radix(&low, 16).ok()?;
+                        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                    }
+                    out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// A 4 KB article with some junk in it, for when the corpus is absent.
+fn generated_article() -> String {
+    let para = "The council voted on Tuesday to close the bridge for repairs, \
+                officials said, after engineers found cracks in two of its piers. \
+                Traffic will be diverted through the old town until the spring.";
+    let mut s = String::from("Advertisement\n\n");
+    for i in 0..18 {
+        s.push_str(para);
+        s.push_str("\n\n");
+        if i % 6 == 3 {
+            s.push_str("Photo: Jane Doe/Getty Images\n\nGet push notifications with news, features and more.\n\n");
+        }
+    }
+    s
+}
+
+fn adversarial() -> Vec<(&'static str, String)> {
+    let words = ["the", "of", "and", "said", "to", "in", "was", "on"];
+    let prose = |n: usize, seed: usize| -> String {
+        (0..n)
+            .map(|i| words[(i * 7 + seed) % words.len()])
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let near = [
+        "Advertisement for the new film ran on",
+        "Photo of the",
+        "By the time",
+        "(Photo",
+        "Getty Images said",
+        "— and then (@",
+        "him /AP and",
+        "Story highlights and more",
+        "Image zoom",
+        "12 of the",
+        "A post shared by",
+    ];
+    let mut near_misses = String::new();
+    let mut i = 0;
+    while near_misses.len() < 1 << 20 {
+        near_misses.push_str(near[i % near.len()]);
+        near_misses.push(' ');
+        near_misses.push_str(&prose(6, i));
+        near_misses.push('\n');
+        i += 1;
+    }
+    let long_line = prose(200_000, 0) + "\n";
+    let newlines = "\n".repeat(1 << 20);
+    let mut short = String::new();
+    i = 0;
+    while short.len() < 1 << 20 {
+        short.push_str(words[i % words.len()]);
+        short.push('\n');
+        i += 1;
+    }
+    vec![
+        ("near-misses", near_misses),
+        ("long-line", long_line),
+        ("only-newlines", newlines),
+        ("short-lines", short),
+    ]
+}
+
+/// 500 literal line entries of the kind a site list holds.
+fn extra_patterns() -> String {
+    let mut s = String::from("[line]\n");
+    for i in 0..500 {
+        s.push_str(&format!(
+            "Follow site number {i} on social media for more stories\n"
+        ));
+    }
+    s
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(20)
+        .configure_from_args();
+    let cleaner = Cleaner::new();
+
+    let articles = bulk_articles(50).unwrap_or_else(|| {
+        println!("note: ../shared/corpus/bulk.jsonl not found; using a generated article");
+        vec![generated_article()]
+    });
+    {
+        let mut g = c.benchmark_group("article");
+        let one = &articles[0];
+        g.throughput(Throughput::Bytes(one.len() as u64));
+        g.bench_function("first-3-5KB", |b| {
+            b.iter(|| cleaner.clean_str(black_box(one)))
+        });
+        let total: usize = articles.iter().map(String::len).sum();
+        g.throughput(Throughput::Bytes(total as u64));
+        g.bench_function(format!("{}-articles-3-5KB", articles.len()), |b| {
+            b.iter(|| {
+                for a in &articles {
+                    black_box(cleaner.clean_str(black_box(a)));
+                }
+            })
+        });
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("corpus");
+        let all = articles.join("\n\n");
+        let mut out = Vec::with_capacity(all.len());
+        g.throughput(Throughput::Bytes(all.len() as u64));
+        g.bench_function("clean_reader", |b| {
+            b.iter(|| {
+                out.clear();
+                cleaner.clean_reader(all.as_bytes(), &mut out).unwrap();
+            })
+        });
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("adversarial");
+        let mut out = Vec::new();
+        for (name, input) in adversarial() {
+            g.throughput(Throughput::Bytes(input.len() as u64));
+            g.bench_function(name, |b| {
+                b.iter(|| {
+                    out.clear();
+                    cleaner.clean_reader(input.as_bytes(), &mut out).unwrap();
+                })
+            });
+        }
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("build");
+        g.bench_function("default", |b| b.iter(Cleaner::new));
+        let extra = extra_patterns();
+        g.bench_function("default+500-literals", |b| {
+            b.iter(|| {
+                CleanerBuilder::new()
+                    .patterns_str("extra", &extra)
+                    .build()
+                    .unwrap()
+            })
+        });
+        g.finish();
+    }
+    c.final_summary();
+}

@@ -33,6 +33,7 @@ use std::io::Write;
 use crate::edit::Editor;
 use crate::matcher::{Hit, Matcher, Scratch};
 use crate::patterns::Scope;
+use crate::prefilter::Skipper;
 use crate::report::{Observer, Removal};
 use crate::text::{self, Shape};
 
@@ -67,6 +68,7 @@ pub(crate) struct Detector<'m, W, O> {
     editor: Editor<W>,
     observer: O,
     scratch: Scratch,
+    skipper: Skipper,
     hits: Vec<Hit>,
     cuts: Vec<(usize, usize, u32)>,
     held: VecDeque<Held>,
@@ -97,6 +99,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             editor: Editor::new(wtr),
             observer,
             scratch: Scratch::default(),
+            skipper: Skipper::default(),
             hits: Vec::new(),
             cuts: Vec::new(),
             held: VecDeque::new(),
@@ -112,8 +115,9 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
     }
 
-    /// One complete line (no terminator) at absolute byte `offset`.
-    pub fn line(&mut self, line: &[u8], offset: u64) -> std::io::Result<()> {
+    /// One complete line (no terminator) at absolute byte `offset`; `ahead`
+    /// is the input buffered from the line on (see `lines::Event::Line`).
+    pub fn line(&mut self, line: &[u8], offset: u64, ahead: &[u8]) -> std::io::Result<()> {
         self.lineno += 1;
         self.lines_in += 1;
         if text::is_blank(line) {
@@ -122,7 +126,31 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             self.editor.blank();
             return Ok(());
         }
-        let mut verdict = self.classify(line);
+        // The prefilter proves most lines safe without the matcher. A block
+        // rule's reach still running needs the line's hits, so it asks too.
+        let skip = self.box_left == 0
+            && self.after_left == 0
+            && self.matcher.prefilter.can_skip(
+                &self.matcher.rules,
+                line,
+                offset,
+                ahead,
+                &mut self.skipper,
+            );
+        let mut verdict = if skip {
+            self.hits.clear();
+            self.cuts.clear();
+            // The prefilter speaks for the text patterns only.
+            match self.shape_of(line) {
+                Some(rule) => Verdict::Drop {
+                    rule,
+                    scope: Scope::Line,
+                },
+                None => Verdict::Keep,
+            }
+        } else {
+            self.classify(line)
+        };
         // Lazily computed: only block reach needs the shape of a line.
         let mut shape: Option<Shape> = None;
         let mut shape_of = |line: &[u8]| *shape.get_or_insert_with(|| Shape::of(line));
@@ -184,7 +212,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             }
         }
 
-        if self.hold_max > 0 && line.len() <= 160 && shape_of(line).is_card_line() {
+        if self.hold_max > 0 && text::is_short(line) && shape_of(line).is_card_line() {
             let mut held = self.spare.pop().unwrap_or_default();
             held.text.clear();
             held.text.extend_from_slice(line);
@@ -517,7 +545,9 @@ Story highlights
         let mut det = Detector::new(m, &cats, hold, &mut out, NoObserver);
         let mut offset = 0;
         for line in doc.split('\n') {
-            det.line(line.as_bytes(), offset).unwrap();
+            // `ahead`: the input from the line on, as the line reader gives it.
+            det.line(line.as_bytes(), offset, &doc.as_bytes()[offset as usize..])
+                .unwrap();
             offset += line.len() as u64 + 1;
         }
         det.finish().unwrap();

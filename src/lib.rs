@@ -58,6 +58,7 @@ pub mod learn;
 mod lines;
 mod matcher;
 mod patterns;
+mod prefilter;
 mod report;
 mod shapes;
 mod text;

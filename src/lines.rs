@@ -16,8 +16,14 @@ use memchr::memchr;
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Event<'a> {
     /// A whole line, without its terminator. `offset` is the absolute byte
-    /// offset of its first byte.
-    Line { text: &'a [u8], offset: u64 },
+    /// offset of its first byte. `ahead` is everything buffered from that
+    /// byte on (the line, its terminator, and maybe more lines), so that a
+    /// consumer can search many lines at once.
+    Line {
+        text: &'a [u8],
+        offset: u64,
+        ahead: &'a [u8],
+    },
     /// A piece of an overlong line. `first` is set on the first piece,
     /// `last` on the final one (a line may be one piece with both set).
     Long {
@@ -148,6 +154,7 @@ impl<R: Read> LineReader<R> {
         Event::Line {
             text: strip_cr(raw),
             offset: self.base + start as u64,
+            ahead: &self.buf[start..self.end],
         }
     }
 
@@ -219,6 +226,7 @@ pub(crate) fn for_each_in_slice(s: &[u8], max_line: usize, mut f: impl FnMut(Eve
             Event::Line {
                 text: strip_cr(raw),
                 offset: pos as u64,
+                ahead: &s[pos..],
             }
         };
         if !f(ev) {

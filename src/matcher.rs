@@ -14,6 +14,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::BuildError;
 use crate::patterns::{Hole, Piece, Reach, RuleDef, Scope, ShapeKind};
+use crate::prefilter::Prefilter;
 use crate::text;
 
 /// A compiled rule.
@@ -57,7 +58,7 @@ enum Target {
 
 /// Whitespace that the automaton cannot see through: any of these in a line
 /// sends it through normalisation.
-const SENTINELS: &[&str] = &[
+pub(crate) const SENTINELS: &[&str] = &[
     "  ", "\t", "\r", "\x0b", "\x0c", "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{2001}",
     "\u{2002}", "\u{2003}", "\u{2004}", "\u{2005}", "\u{2006}", "\u{2007}", "\u{2008}", "\u{2009}",
     "\u{200a}", "\u{2028}", "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}",
@@ -71,6 +72,8 @@ pub(crate) struct Matcher {
     pub rules: Vec<Rule>,
     /// The rules that are shapes, checked on lines the patterns leave.
     pub shapes: Vec<u32>,
+    /// Proves lines safe to skip; see `prefilter`.
+    pub prefilter: Prefilter,
 }
 
 /// Reusable buffers for matching one line, so the hot path does not allocate.
@@ -151,11 +154,13 @@ impl Matcher {
             .ascii_case_insensitive(true)
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
+        let prefilter = Prefilter::new(&rules)?;
         Ok(Matcher {
             ac,
             targets,
             rules,
             shapes,
+            prefilter,
         })
     }
 
@@ -273,8 +278,9 @@ fn normalise(src: &[u8], norm: &mut Vec<u8>, map: &mut Vec<u32>) {
 }
 
 /// Checks `rule` around an anchor hit `[s, e)` of `hay`; returns the whole
-/// match.
-fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+/// match. The prefilter calls it too, on lines the automaton would scan
+/// as they are.
+pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let k = rule.anchor;
     if rule.case {
         let Piece::Lit(lit) = &rule.pieces[k] else {
@@ -283,7 +289,10 @@ fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)>
         if &hay[s..e] != lit.as_bytes() {
             return None;
         }
-    } else if !hay[s..e].is_ascii() && !unicode_eq(&hay[s..e], &rule.pieces[k]) {
+    } else if !hay[s..e].is_ascii()
+        && !matches!(&rule.pieces[k], Piece::Lit(lit) if lit.as_bytes() == &hay[s..e])
+        && !unicode_eq(&hay[s..e], &rule.pieces[k])
+    {
         return None;
     }
     let end = match_forward(rule, &rule.pieces[k + 1..], hay, e, None)?;
@@ -353,6 +362,13 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
         .copied()
 }
 
+/// Could `rule` match `hay` starting at `pos`? True whenever the matcher
+/// would report a hit of `rule` that starts there (holes try every length
+/// the matcher tries), so the prefilter may rely on a `false`.
+pub(crate) fn may_match_at(rule: &Rule, hay: &[u8], pos: usize) -> bool {
+    match_forward(rule, &rule.pieces, hay, pos, None).is_some()
+}
+
 /// Matches `pieces` at `pos`; returns the end of the first match found (holes
 /// try their preferred lengths first). With `want_end`, the match must end
 /// exactly there.
@@ -380,8 +396,26 @@ fn match_forward(
         Piece::Hole(Hole::Text) => {
             // As little as needed: shortest first, at most 200 bytes.
             let limit = hay.len().min(pos + 200);
+            // When an ASCII literal follows, it must start where the text
+            // ends: jump to the next place where its first byte other than
+            // a space (at offset `j` in it) is found, in either case.
+            let next = match rest.first() {
+                Some(Piece::Lit(lit)) if lit.is_ascii() => {
+                    let j = lit.bytes().position(|b| b != b' ').unwrap_or(0);
+                    Some((j, lit.as_bytes()[j]))
+                }
+                _ => None,
+            };
             let mut end = pos + 1;
             while end <= limit {
+                if let Some((j, b)) = next {
+                    let to = hay.len().min(limit + j + 1);
+                    let window = &hay[to.min(end + j)..to];
+                    match memchr::memchr2(b.to_ascii_lowercase(), b.to_ascii_uppercase(), window) {
+                        Some(i) => end += i,
+                        None => return None,
+                    }
+                }
                 if text::is_char_boundary(hay, end)
                     && let Some(e) = match_forward(rule, rest, hay, end, want_end)
                 {
@@ -594,6 +628,44 @@ mod tests {
         let m = matcher("[span start]\nMORE: {rest}\n");
         assert_eq!(spans(&m, "MORE: Brad is back"), vec!["MORE: Brad is back"]);
         assert!(spans(&m, "He wanted MORE: fame").is_empty());
+    }
+
+    proptest::proptest! {
+        /// `{text}` followed by a literal jumps between candidate ends; it
+        /// must find the same end as trying every end in turn.
+        #[test]
+        fn text_hole_jumps_agree_with_trying_every_end(
+            fill in 0usize..260,
+            tail in "[ab (é]{0,40}",
+            lit in proptest::sample::select(&[" (", "(b", " ab", "B", "  a", "é"][..]),
+            pos in 0usize..60,
+        ) {
+            // Filler first, so that a match near the 200-byte limit is common.
+            let hay = "a".repeat(fill) + &tail;
+            let m = matcher(&format!("[line]\nwxyz{{text}}{lit}\n"));
+            let rule = &m.rules[0];
+            let hay = hay.as_bytes();
+            let pos = pos.min(hay.len());
+            let got = match_forward(rule, &rule.pieces[1..], hay, pos, None);
+            let Piece::Lit(lit) = &rule.pieces[2] else { unreachable!() };
+            let limit = hay.len().min(pos + 200);
+            let want = (pos + 1..=limit)
+                .filter(|&e| text::is_char_boundary(hay, e))
+                .find(|&e| hay.get(e..e + lit.len()).is_some_and(|f| lit_eq(f, lit, false)))
+                .map(|e| e + lit.len());
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn text_hole_reaches_its_limit() {
+        let m = matcher("[line]\nwxyz{text}B\n");
+        let rule = &m.rules[0];
+        let hay = "a".repeat(200) + "b";
+        assert_eq!(
+            match_forward(rule, &rule.pieces[1..], hay.as_bytes(), 0, None),
+            Some(201)
+        );
     }
 
     #[test]

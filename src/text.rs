@@ -34,6 +34,14 @@ fn ws_len_back(s: &[u8]) -> usize {
 
 /// The range of `s` without leading and trailing whitespace.
 pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
+    // The usual case, a line that starts and ends with a visible ASCII
+    // character, needs no character decoding.
+    if let (Some(&a), Some(&z)) = (s.first(), s.last())
+        && a.is_ascii_graphic()
+        && z.is_ascii_graphic()
+    {
+        return (0, s.len());
+    }
     let mut lo = 0;
     while lo < s.len() {
         let n = ws_len(&s[lo..]);
@@ -55,6 +63,9 @@ pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
 
 /// `s` without trailing whitespace.
 pub(crate) fn trim_end(s: &[u8]) -> &[u8] {
+    if s.last().is_some_and(u8::is_ascii_graphic) {
+        return s;
+    }
     let mut hi = s.len();
     loop {
         let n = ws_len_back(&s[..hi]);
@@ -175,6 +186,58 @@ pub(crate) fn only_closing(s: &[u8]) -> bool {
                     | '>'
             )
     })
+}
+
+/// The end of the first letter or digit of `s` (a character for which
+/// `char::is_alphanumeric` holds, invalid bytes skipped), or `None`.
+pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
+    // Character by character rather than `utf8_chunks`, which validates the
+    // whole line before handing out its first character. An invalid byte
+    // is skipped, as lossy decoding would.
+    let mut i = 0;
+    while i < s.len() {
+        if s[i].is_ascii() {
+            if s[i].is_ascii_alphanumeric() {
+                return Some(i + 1);
+            }
+            i += 1;
+            continue;
+        }
+        match char_at(s, i) {
+            Some(c) if c.is_alphanumeric() => return Some(i + c.len_utf8()),
+            Some(c) => i += c.len_utf8(),
+            None => i += 1,
+        }
+    }
+    None
+}
+
+/// A cheap test that never says no when `found` equals `lit` up to case,
+/// as the matcher compares a non-ASCII literal (`str::to_lowercase` on
+/// both): characters are lowercased one by one, and final sigma is folded
+/// into sigma, so that no allocation is needed.
+pub(crate) fn may_eq_caseless(found: &[u8], lit: &str) -> bool {
+    if found.eq_ignore_ascii_case(lit.as_bytes()) {
+        return true;
+    }
+    // Equal lowercase strings start with the same lowercase character; for
+    // two ASCII first bytes that is a byte comparison.
+    if let (Some(&a), Some(&b)) = (found.first(), lit.as_bytes().first())
+        && a.is_ascii()
+        && b.is_ascii()
+        && !a.eq_ignore_ascii_case(&b)
+    {
+        return false;
+    }
+    let Ok(found) = std::str::from_utf8(found) else {
+        return false;
+    };
+    fn fold(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+    }
+    fold(found).eq(fold(lit))
 }
 
 /// Length of `s` without trailing closing punctuation.
@@ -760,7 +823,7 @@ impl Shape {
 
     /// Short enough to be a label, a card title or a list item.
     pub(crate) fn is_short(&self) -> bool {
-        self.words <= 16 && self.len <= 160
+        self.words <= SHORT_WORDS && self.len <= SHORT_LEN
     }
 
     /// Could be a line of a card or label block: short, and not a statement
@@ -786,6 +849,45 @@ fn ends_with_period(s: &[u8]) -> bool {
     }
     false
 }
+
+/// `Shape::of(line).is_short()`, without the rest of the shape: at most 160
+/// bytes and 16 words. Every short line is held back for block rules, so
+/// this runs on most lines.
+pub(crate) fn is_short(line: &[u8]) -> bool {
+    let (lo, hi) = trim_range(line);
+    hi - lo <= SHORT_LEN as usize && !has_more_words(&line[lo..hi], SHORT_WORDS as usize)
+}
+
+/// `count_words(s) > n`. Counting only ASCII whitespace, without branches
+/// (a word starts where whitespace is followed by anything else), counts
+/// no more words than there are; the exact count is needed only when that
+/// is not already too many and the text is not ASCII.
+fn has_more_words(s: &[u8], n: usize) -> bool {
+    // 1 for ASCII whitespace (space, and `\t` to `\r`), else 0; written with
+    // bit operations so that the loop vectorises.
+    let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
+    let first = s.first().map_or(0, |&b| ws(b) ^ 1);
+    let starts: u32 = s
+        .iter()
+        .zip(&s[s.len().min(1)..])
+        .map(|(&a, &b)| u32::from(ws(a) & (ws(b) ^ 1)))
+        .sum();
+    let ascii_words = u32::from(first) + starts;
+    if ascii_words as usize > n {
+        return true;
+    }
+    // Only Unicode spaces (all of them start with a byte from 0xC2 on) can
+    // split more words.
+    let has_unicode_space = s
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b >= 0xc2 && ws_len(&s[i..]) > 0);
+    has_unicode_space && count_words(s) > n
+}
+
+/// The most bytes (trimmed) and words of a short line.
+const SHORT_LEN: u32 = 160;
+const SHORT_WORDS: u32 = 16;
 
 /// True when `s` (trimmed) ends in sentence punctuation, looking through
 /// closing quotes and brackets.

@@ -2,6 +2,7 @@
 mod bulk;
 mod cli;
 mod learn;
+mod prefilter;
 mod props;
 mod quality;
 mod rules;

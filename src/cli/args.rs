@@ -164,6 +164,11 @@ pub struct Args {
     #[arg(long)]
     pub no_builtin: bool,
 
+    /// Send every line through the matcher (no prefilter). Output is the
+    /// same; for checking that, and for benchmarks.
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
+
     /// Turn a category off (repeatable, or comma-separated).
     #[arg(long, value_name = "CAT", value_delimiter = ',')]
     pub disable: Vec<String>,

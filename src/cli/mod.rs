@@ -243,6 +243,7 @@ fn build_cleaner(args: &Args) -> Result<Cleaner, i32> {
     let mut builder = CleanerBuilder::new();
     builder
         .builtin(!args.no_builtin)
+        .prefilter(!args.no_prefilter)
         .max_line_len(args.max_line)
         .binary(if args.text {
             Binary::Text

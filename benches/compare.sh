@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Whole-process speed of dejunk next to the tools people already use, on the
+# same machine in the same run: `cat` (the cost of reading and writing the
+# bytes), `grep -vFf` and `grep -viFf` with dejunk's literal junk phrases.
+#
+#   bash benches/compare.sh            # from the project root
+#
+# Environment:
+#   RUNS=5       runs per tool (the median is reported)
+#   COPIES=5     how many times the corpus texts are repeated (~34 MB each)
+#   BIG_GB=1     size of the streamed input for the memory check (0: skip)
+#   PATTERNS=f   extra pattern file passed to dejunk with --patterns
+#   CORPUS=f     a JSONL corpus with a "text" field (default: the shared
+#                bulk corpus, else the dev corpus)
+#
+# Output goes to a regular file for every tool: grep and cat take shortcuts
+# when writing to /dev/null. Corpus text is generated in a temporary
+# directory and removed at the end; none of it is committed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RUNS=${RUNS:-5}
+COPIES=${COPIES:-5}
+BIG_GB=${BIG_GB:-1}
+SHARED=${SHARED:-$ROOT/../shared}
+if [[ -z "${CORPUS:-}" ]]; then
+    CORPUS=$SHARED/corpus/bulk.jsonl
+    [[ -f $CORPUS ]] || CORPUS=$SHARED/corpus/dev.jsonl
+fi
+[[ -f $CORPUS ]] || { echo "no corpus: set CORPUS=file.jsonl" >&2; exit 2; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/dejunk-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+cargo build --release --quiet
+DEJUNK=$ROOT/target/release/dejunk
+EXTRA=()
+[[ -n "${PATTERNS:-}" ]] && EXTRA=(--patterns "$PATTERNS")
+
+echo "== input"
+python3 - "$CORPUS" "$TMP/one.txt" <<'EOF'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for line in f:
+        out.write(json.loads(line)["text"].rstrip("\n") + "\n\n")
+EOF
+ONE_MB=$(( $(stat -c %s "$TMP/one.txt") / 1000000 ))
+# Repeat until the input is about 170 MB (COPIES copies of a 34 MB corpus).
+REPEAT=$(( COPIES * 34 / (ONE_MB > 0 ? ONE_MB : 1) ))
+(( REPEAT < 1 )) && REPEAT=1
+for _ in $(seq "$REPEAT"); do cat "$TMP/one.txt"; done >"$TMP/input.txt"
+SIZE=$(stat -c %s "$TMP/input.txt")
+echo "corpus $(basename "$CORPUS") texts x$REPEAT = $SIZE bytes"
+
+# The literal junk phrases for grep: entries of the built-in pattern files
+# without placeholders (headers, directives and comments dropped).
+cat patterns/*.txt |
+    grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*@' -e '^[[:space:]]*$' |
+    grep -v -E '^\[[a-z]+( [a-z=0-9 ]*)?\]$' |
+    grep -v '{[a-z]*}' |
+    sed -e 's/{{/{/g' -e 's/}}/}/g' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' |
+    sort -u >"$TMP/phrases.txt"
+echo "grep phrases: $(wc -l <"$TMP/phrases.txt") literal entries of patterns/*.txt"
+
+# About 500 extra literal entries, to check that speed holds when the
+# pattern files grow: the junk lines quoted in census-bulk.md, then the
+# lines repeated most often across documents of the corpus.
+python3 - "$SHARED/corpus/census-bulk.md" "$CORPUS" "$TMP/extra500.txt" <<'EOF'
+import collections, json, re, sys
+census, corpus, out = sys.argv[1:]
+entries = []
+try:
+    entries += re.findall(r"`([^`\n]{4,200})`", open(census, encoding="utf-8").read())
+except OSError:
+    pass
+df = collections.Counter()
+with open(corpus, encoding="utf-8") as f:
+    for line in f:
+        lines = {l.strip() for l in json.loads(line)["text"].split("\n")}
+        df.update(l for l in lines if 4 <= len(l) <= 150)
+entries += [l for l, n in df.most_common(2000) if n >= 3]
+seen, keep = set(), []
+for e in entries:
+    e = " ".join(e.split())
+    if e.lower() in seen or e[0] in "[#@" or not any(c.isalnum() for c in e):
+        continue
+    seen.add(e.lower())
+    keep.append(e.replace("{", "{{").replace("}", "}}"))
+with open(out, "w", encoding="utf-8") as f:
+    f.write("@category extra\n[line]\n" + "\n".join(keep[:500]) + "\n")
+EOF
+echo "extra patterns: $(( $(wc -l <"$TMP/extra500.txt") - 2 )) literal entries (census-bulk.md, repeated lines)"
+
+# run NAME CMD...: RUNS timed runs, output to a regular file; prints the
+# median wall time, MB/s and the peak RSS.
+declare -A MEDIAN
+run() {
+    local name=$1; shift
+    local times=() rss=0
+    for _ in $(seq "$RUNS"); do
+        local t0 t1 r
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%M' -o "$TMP/rss" "$@" >"$TMP/out.txt"
+        t1=$(date +%s%N)
+        times+=($(( (t1 - t0) / 1000 )))
+        r=$(tail -1 "$TMP/rss")
+        (( r > rss )) && rss=$r
+    done
+    local med
+    med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+    MEDIAN[$name]=$med
+    printf '%-14s %9.3f s %9.1f MB/s %8.1f MiB\n' "$name" \
+        "$(echo "$med / 1000000" | bc -l)" \
+        "$(echo "$SIZE / $med" | bc -l)" \
+        "$(echo "$rss / 1024" | bc -l)"
+}
+ratio() {
+    printf '%-22s %6.2fx\n' "$1" "$(echo "${MEDIAN[$2]} / ${MEDIAN[$3]}" | bc -l)"
+}
+
+echo
+echo "== one thread, $SIZE bytes, $RUNS runs each (median wall, MB/s, peak RSS)"
+printf '%-14s %11s %14s %12s\n' tool wall throughput rss
+run cat cat "$TMP/input.txt"
+run "grep -vFf" grep -vFf "$TMP/phrases.txt" "$TMP/input.txt"
+run "grep -viFf" grep -viFf "$TMP/phrases.txt" "$TMP/input.txt"
+run dejunk "$DEJUNK" "${EXTRA[@]}" "$TMP/input.txt"
+run "dejunk+500" "$DEJUNK" "${EXTRA[@]}" --patterns "$TMP/extra500.txt" "$TMP/input.txt"
+echo
+echo "== ratios of wall time (goal: <= 1 against grep -vFf, <= 3 against cat)"
+ratio "dejunk / grep -vFf" dejunk "grep -vFf"
+ratio "dejunk / grep -viFf" dejunk "grep -viFf"
+ratio "dejunk / cat" dejunk cat
+ratio "dejunk+500 / grep -vFf" dejunk+500 "grep -vFf"
+
+echo
+echo "== adversarial shapes (whole process, MB/s)"
+python3 - "$TMP" <<'EOF'
+import random, sys
+d = sys.argv[1]
+random.seed(7)
+size = 20_000_000
+words = "the of and to in a is was for on that with as by he she said it at from".split()
+def prose(n):
+    return " ".join(random.choice(words) for _ in range(n))
+near = [
+    "Advertisement for the new film ran on {p}",
+    "Photo {p}",
+    "By the time {p}",
+    "(Photo {p}",
+    "Getty Images said {p}",
+    "— {p} (@{w}",
+    "{p} /AP {p}",
+    "Story highlights {p} and more",
+    "Image zoom",
+    "{n} of the {p}",
+    "RELATED: " + "x " * 40,
+    "A post shared by {p}",
+]
+def fill(t):
+    return t.replace("{p}", prose(6)).replace("{w}", random.choice(words)).replace("{n}", str(random.randint(1, 99)))
+shapes = {
+    "near-misses": lambda: fill(random.choice(near)) + "\n",
+    "long-lines": lambda: prose(150_000) + "\n",
+    "only-newlines": lambda: "\n" * 100_000,
+    "short-lines": lambda: random.choice(words) + "\n",
+}
+for name, gen in shapes.items():
+    with open(f"{d}/adv-{name}.txt", "w") as f:
+        n = 0
+        while n < size:
+            s = gen()
+            f.write(s)
+            n += len(s)
+EOF
+for f in "$TMP"/adv-*.txt; do
+    name=$(basename "$f" .txt)
+    name=${name#adv-}
+    t0=$(date +%s%N)
+    "$DEJUNK" "${EXTRA[@]}" "$f" >"$TMP/out.txt"
+    t1=$(date +%s%N)
+    printf '%-14s %9.1f MB/s\n' "$name" "$(echo "$(stat -c %s "$f") * 1000 / ($t1 - $t0)" | bc -l)"
+done
+
+if (( BIG_GB > 0 )); then
+    echo
+    echo "== memory on a ${BIG_GB} GB stream (peak RSS must stay <= 16 MiB)"
+    N=$(( BIG_GB * 1000000000 / $(stat -c %s "$TMP/one.txt") + 1 ))
+    t0=$(date +%s%N)
+    for _ in $(seq "$N"); do cat "$TMP/one.txt"; done |
+        /usr/bin/time -f '%M' -o "$TMP/rss" "$DEJUNK" "${EXTRA[@]}" >"$TMP/out.txt"
+    t1=$(date +%s%N)
+    printf 'streamed %d copies (%.2f GB): peak RSS %.1f MiB, %.1f s\n' "$N" \
+        "$(echo "$N * $(stat -c %s "$TMP/one.txt") / 1000000000" | bc -l)" \
+        "$(echo "$(tail -1 "$TMP/rss") / 1024" | bc -l)" \
+        "$(echo "($t1 - $t0) / 1000000000" | bc -l)"
+fi
+
+echo
+echo "== bulk: many files, -j 1 against -j 2 (goal: >= 1.8x files/s)"
+if "$DEJUNK" --help | grep -q -- '-j, --'; then
+    mkdir -p "$TMP/files"
+    python3 - "$CORPUS" "$TMP/files" <<'EOF'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    for i, line in enumerate(f):
+        with open(f"{sys.argv[2]}/{i:06d}.txt", "w", encoding="utf-8") as out:
+            out.write(json.loads(line)["text"])
+EOF
+    NFILES=$(ls "$TMP/files" | wc -l)
+    declare -A FPS
+    for j in 1 2; do
+        best=0
+        for _ in $(seq "$RUNS"); do
+            t0=$(date +%s%N)
+            (cd "$TMP/files" && "$DEJUNK" "${EXTRA[@]}" -j "$j" ./*.txt >"$TMP/out.txt")
+            t1=$(date +%s%N)
+            fps=$(echo "$NFILES * 1000000000 / ($t1 - $t0)" | bc)
+            (( fps > best )) && best=$fps
+        done
+        FPS[$j]=$best
+        printf -- '-j %d: %d files in best of %d runs: %d files/s\n' "$j" "$NFILES" "$RUNS" "$best"
+    done
+    printf -- '-j 2 / -j 1: %.2fx\n' "$(echo "${FPS[2]} / ${FPS[1]}" | bc -l)"
+else
+    echo "skipped: no -j (dejunk --help does not list it)"
+fi

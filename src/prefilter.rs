@@ -1,0 +1,574 @@
+//! Which lines can skip the matcher.
+//!
+//! Most lines of an article are prose that no rule touches, and the matcher
+//! (one Aho-Corasick pass per line, with many short anchors such as `Ad` or
+//! ` of ` that hit all the time) is the slowest stage. The prefilter proves,
+//! cheaply, that the matcher would leave a line alone, so the detector can
+//! keep it without asking.
+//!
+//! The proof rests on how the detector decides (see `detect`): a line
+//! changes only when a span rule hits it (a cut), or when the hits together
+//! cover every letter and digit of it (a drop). A cover must cover the
+//! line's first letter or digit, so some hit starts at or before it. Hence
+//! the matcher can be skipped when none of these holds:
+//!
+//! 1. the line holds unusual whitespace (a matcher "sentinel": the matcher
+//!    would normalise it, and the checks below assume single spaces);
+//! 2. the line holds the trigger token of a rule that can match anywhere:
+//!    every span rule, every `sentence` rule (its match grows back to the
+//!    start of its sentence), and line and block rules that start with a
+//!    placeholder that could start almost any line (`{name}`, `{text}`...).
+//!    The token is a piece of the rule's anchor literal, which any match
+//!    contains;
+//! 3. some other line or block rule can start at or before the line's first
+//!    letter or digit: its first literal is there (one anchored automaton
+//!    search), or its first placeholder fits there (`{n}` needs a digit,
+//!    `{caps}` two capitals...);
+//! 4. the line has no letter or digit at all (any hit would cover it).
+//!
+//! Checks 1 and 2 run once over a block of many lines, not per line: the
+//! block is lowercased into a scratch buffer and searched for all tokens at
+//! once (Teddy, a SIMD multi-literal searcher, where the CPU has it), and
+//! `memchr` finds the whitespace sentinels. The offsets found are kept
+//! sorted, and each line looks at the next one.
+//!
+//! Shapes (`shapes`) are not text patterns: the detector checks them on
+//! skipped lines too.
+//!
+//! Every check may answer "maybe" too often, never too rarely: a line that
+//! is not skipped goes through the matcher exactly as before, so output is
+//! the same with or without the prefilter (the property tests compare
+//! both).
+
+use aho_corasick::{
+    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, Span, StartKind,
+    packed,
+};
+use memchr::{memchr2_iter, memchr3_iter, memmem};
+
+use crate::error::BuildError;
+use crate::matcher::{self, Rule};
+use crate::patterns::{Hole, Piece, Scope};
+use crate::text;
+
+/// Largest block searched at once: lowercased into a scratch buffer of this
+/// size, so it stays in cache.
+const BLOCK: usize = 64 * 1024;
+
+/// The prefilter of one set of rules. Built with the matcher, immutable.
+#[derive(Debug)]
+pub(crate) struct Prefilter {
+    /// Searches lowercased text for the matcher's whitespace sentinels of
+    /// three bytes or more (pattern ids `0..sentinels`) and for the trigger
+    /// tokens (pattern id `sentinels + i` is `triggers[i]`).
+    finder: Option<Finder>,
+    sentinels: usize,
+    triggers: Vec<Trigger>,
+    /// Indexes into `triggers`, by the first byte of the token.
+    by_first: Vec<Vec<u32>>,
+    /// The first literals of literal-first line and block rules (ASCII
+    /// only), searched anchored at the start of a line.
+    starts: Option<AhoCorasick>,
+    /// Their first two bytes, ASCII-lowercased, as a bitmap indexed by
+    /// `b0 << 8 | b1`, so that most lines need no automaton search. A
+    /// literal of one byte sets the bits for every second byte.
+    start_pairs: Vec<u64>,
+    /// Line and block rules checked at the start of a line one by one (those
+    /// that start with a selective placeholder, or with a non-ASCII
+    /// literal), by the first byte of a line they may match.
+    start_rules_by_byte: Vec<Vec<u32>>,
+    /// Some rule has no usable trigger: every line goes to the matcher.
+    always: bool,
+}
+
+/// A token that rules which can match anywhere contain.
+#[derive(Debug)]
+struct Trigger {
+    /// ASCII-lowercased.
+    token: Vec<u8>,
+    /// The rules, each with the offset of the token in its anchor literal:
+    /// the anchor is then checked and the rule verified where the token is
+    /// found. `None` when the anchor has case variants beyond ASCII: any
+    /// occurrence of the token sends the line to the matcher.
+    rules: Vec<(u32, Option<usize>)>,
+}
+
+/// A multi-literal searcher: Teddy where the CPU supports it, otherwise an
+/// Aho-Corasick automaton.
+#[derive(Debug)]
+enum Finder {
+    /// Leftmost-first; restarted one byte after each match so that every
+    /// offset where some pattern starts is reported.
+    Packed(packed::Searcher),
+    /// Overlapping: every occurrence of every pattern.
+    Automaton(AhoCorasick),
+}
+
+/// Where the block search found something.
+#[derive(Clone, Copy, Debug)]
+struct Flag {
+    /// Absolute offset.
+    at: u64,
+    /// A token found there may be a trigger (else: a sentinel).
+    token: bool,
+}
+
+/// The prefilter's state while cleaning one input: what the search of the
+/// current block found, and a cursor into it.
+#[derive(Debug, Default)]
+pub(crate) struct Skipper {
+    /// Sorted by offset.
+    flags: Vec<Flag>,
+    /// Index of the first flag not behind the current line.
+    next: usize,
+    /// Absolute offset up to which the input has been searched.
+    scanned_to: u64,
+    /// Lowercased copy of the block, and the absolute offset of its start.
+    lower: Vec<u8>,
+    lower_base: u64,
+}
+
+impl Prefilter {
+    /// Sorts the rules into anywhere rules (found by their tokens) and
+    /// start rules (checked at the start of each line).
+    pub fn new(rules: &[Rule]) -> Result<Prefilter, BuildError> {
+        let mut triggers: Vec<Trigger> = Vec::new();
+        let mut starts: Vec<Vec<u8>> = Vec::new();
+        let mut start_rules = Vec::new();
+        let mut always = false;
+        for (id, rule) in rules.iter().enumerate() {
+            if rule.shape.is_some() {
+                // Shapes are not text patterns: the detector checks them on
+                // every line the prefilter lets through or skips.
+                continue;
+            }
+            let anywhere = match (&rule.pieces[0], rule.scope) {
+                (_, Scope::Span) => true,
+                // A sentence rule's match grows back to the start of its
+                // sentence, so a hit anywhere can cover the line's start.
+                _ if rule.sentence => true,
+                (Piece::Lit(lit), _) if lit.is_ascii() => {
+                    starts.push(lit.to_ascii_lowercase().into_bytes());
+                    false
+                }
+                (Piece::Lit(_), _) => {
+                    start_rules.push(id as u32);
+                    false
+                }
+                (Piece::Hole(h), _) if first_byte_test(*h).is_some() => {
+                    start_rules.push(id as u32);
+                    false
+                }
+                (Piece::Hole(_), _) => true,
+            };
+            if !anywhere {
+                continue;
+            }
+            let Piece::Lit(anchor) = &rule.pieces[rule.anchor] else {
+                unreachable!("anchors are literals")
+            };
+            let Some((token, offset)) = trigger_token(anchor) else {
+                always = true;
+                continue;
+            };
+            let token = token.to_ascii_lowercase().into_bytes();
+            let entry = (id as u32, offset);
+            match triggers.iter_mut().find(|t| t.token == token) {
+                Some(t) => t.rules.push(entry),
+                None => triggers.push(Trigger {
+                    token,
+                    rules: vec![entry],
+                }),
+            }
+        }
+        let auto_err = |e: aho_corasick::BuildError| BuildError::Automaton(e.to_string());
+        // Sentinels come first: where one starts, it is the match reported.
+        let mut patterns: Vec<&[u8]> = Vec::new();
+        if !triggers.is_empty() {
+            patterns.extend(
+                matcher::SENTINELS
+                    .iter()
+                    .map(|s| s.as_bytes())
+                    .filter(|s| s.len() >= 3),
+            );
+        }
+        let sentinels = patterns.len();
+        patterns.extend(triggers.iter().map(|t| &t.token[..]));
+        let finder = if triggers.is_empty() {
+            None
+        } else {
+            let teddy = packed::Config::new()
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(&patterns)
+                .build();
+            Some(match teddy {
+                Some(s) => Finder::Packed(s),
+                None => Finder::Automaton(
+                    AhoCorasickBuilder::new()
+                        .kind(Some(AhoCorasickKind::DFA))
+                        .build(&patterns)
+                        .map_err(auto_err)?,
+                ),
+            })
+        };
+        let mut start_rules_by_byte = vec![Vec::new(); 256];
+        for &id in &start_rules {
+            for b in 0..=255u8 {
+                if may_start_with(&rules[id as usize].pieces[0], b) {
+                    start_rules_by_byte[usize::from(b)].push(id);
+                }
+            }
+        }
+        let mut by_first = vec![Vec::new(); 256];
+        for (i, t) in triggers.iter().enumerate() {
+            by_first[t.token[0] as usize].push(i as u32);
+        }
+        starts.sort();
+        starts.dedup();
+        let mut start_pairs = vec![0u64; 65536 / 64];
+        for lit in &starts {
+            let seconds = match lit.get(1) {
+                Some(&b) => b..=b,
+                None => 0..=255,
+            };
+            for b1 in seconds {
+                let pair = usize::from(lit[0]) << 8 | usize::from(b1);
+                start_pairs[pair / 64] |= 1 << (pair % 64);
+            }
+        }
+        let starts = if starts.is_empty() {
+            None
+        } else {
+            Some(
+                // Searches are a few bytes long: a contiguous NFA is as fast
+                // there as a DFA, and much quicker to build.
+                AhoCorasickBuilder::new()
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .start_kind(StartKind::Anchored)
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(true)
+                    .build(&starts)
+                    .map_err(auto_err)?,
+            )
+        };
+        Ok(Prefilter {
+            finder,
+            sentinels,
+            triggers,
+            by_first,
+            starts,
+            start_pairs,
+            start_rules_by_byte,
+            always,
+        })
+    }
+
+    /// Sends every line to the matcher.
+    pub fn disable(&mut self) {
+        self.always = true;
+    }
+
+    /// True when the matcher would find nothing in `line` that changes it.
+    ///
+    /// `line` is a whole line at absolute `offset`; `ahead` is the input
+    /// buffered from the line's first byte on (at least the line itself),
+    /// so that many lines are searched at once.
+    pub fn can_skip(
+        &self,
+        rules: &[Rule],
+        line: &[u8],
+        offset: u64,
+        ahead: &[u8],
+        sk: &mut Skipper,
+    ) -> bool {
+        if self.always {
+            return false;
+        }
+        if offset >= sk.scanned_to {
+            self.scan_ahead(line.len(), offset, ahead, sk);
+        }
+        while sk.flags.get(sk.next).is_some_and(|f| f.at < offset) {
+            sk.next += 1;
+        }
+        let end = offset + line.len() as u64;
+        let in_line = sk.flags[sk.next..].iter().take_while(|f| f.at < end);
+        // Unusual whitespace: the checks below assume single spaces.
+        if in_line.clone().any(|f| !f.token) {
+            return false;
+        }
+        let (lo, hi) = text::trim_range(line);
+        let hay = &line[lo..hi];
+        for f in in_line {
+            let at = (f.at - sk.lower_base) as usize;
+            // Tokens do not start with whitespace, so never before `lo`.
+            let Some(in_hay) = ((f.at - offset) as usize).checked_sub(lo) else {
+                return false;
+            };
+            if self.triggered(rules, &sk.lower[at..], hay, in_hay) {
+                return false;
+            }
+        }
+        let Some(first) = text::first_alnum_end(hay) else {
+            // No letter or digit: any hit covers the line.
+            return false;
+        };
+        // A covering hit starts before the end of the first letter or digit.
+        !(0..first).any(|s| self.may_start_at(rules, hay, s))
+    }
+
+    /// Does a rule hit `hay` (a trimmed line without sentinels) through a
+    /// token found at `at` (`lower` is the lowercased text from there on)?
+    fn triggered(&self, rules: &[Rule], lower: &[u8], hay: &[u8], at: usize) -> bool {
+        for &t in &self.by_first[lower[0] as usize] {
+            let trigger = &self.triggers[t as usize];
+            if !lower.starts_with(&trigger.token) {
+                continue;
+            }
+            for &(id, offset) in &trigger.rules {
+                let Some(offset) = offset else {
+                    return true;
+                };
+                let rule = &rules[id as usize];
+                let Piece::Lit(anchor) = &rule.pieces[rule.anchor] else {
+                    unreachable!("anchors are literals")
+                };
+                // Where the matcher's automaton would find the anchor.
+                let Some(s) = at.checked_sub(offset) else {
+                    continue;
+                };
+                let e = s + anchor.len();
+                if e <= hay.len()
+                    && hay[s..e].eq_ignore_ascii_case(anchor.as_bytes())
+                    && matcher::verify(rule, hay, s, e).is_some()
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Could a start rule match `hay` (a trimmed line without sentinels)
+    /// from offset `s`?
+    fn may_start_at(&self, rules: &[Rule], hay: &[u8], s: usize) -> bool {
+        if let Some(ac) = &self.starts {
+            let b0 = hay.get(s).map_or(0, u8::to_ascii_lowercase);
+            let b1 = hay.get(s + 1).map_or(0, u8::to_ascii_lowercase);
+            let pair = usize::from(b0) << 8 | usize::from(b1);
+            let maybe = self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0;
+            let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
+            if maybe && ac.find(input).is_some() {
+                return true;
+            }
+        }
+        let b = hay.get(s).copied().unwrap_or(0);
+        self.start_rules_by_byte[usize::from(b)].iter().any(|&id| {
+            let rule = &rules[id as usize];
+            match &rule.pieces[0] {
+                Piece::Lit(lit) => hay
+                    .get(s..s + lit.len())
+                    .is_some_and(|found| text::may_eq_caseless(found, lit)),
+                Piece::Hole(h) => {
+                    first_byte_test(*h).is_some_and(|test| hay.get(s).is_some_and(|&b| test(b)))
+                        && matcher::may_match_at(rule, hay, s)
+                }
+            }
+        })
+    }
+
+    /// Searches the next block of input: from the current line's start up to
+    /// the last line end within `BLOCK` bytes (at least the whole line).
+    fn scan_ahead(&self, line_len: usize, offset: u64, ahead: &[u8], sk: &mut Skipper) {
+        let window = &ahead[..ahead.len().min(BLOCK.max(line_len))];
+        let end = match memchr::memrchr(b'\n', window) {
+            Some(nl) => (nl + 1).max(line_len),
+            None => line_len,
+        };
+        sk.flags.clear();
+        sk.next = 0;
+        sk.scanned_to = offset + end as u64;
+        self.scan(&ahead[..end], offset, sk);
+    }
+
+    /// Records in `sk.flags` the offsets (plus `base`) of every whitespace
+    /// sentinel and trigger token in `block`.
+    fn scan(&self, block: &[u8], base: u64, sk: &mut Skipper) {
+        let flags = &mut sk.flags;
+        let sentinel = |i: usize| Flag {
+            at: base + i as u64,
+            token: false,
+        };
+        // Sentinels of one and two bytes: tab, vertical tab, form feed; a CR
+        // that is not part of a CRLF line end; NEL and NBSP (0xC2 0x85,
+        // 0xC2 0xA0); two spaces.
+        flags.extend(memchr3_iter(b'\t', 0x0b, 0x0c, block).map(sentinel));
+        for i in memchr2_iter(b'\r', 0xc2, block) {
+            let next = block.get(i + 1).copied();
+            let hit = match block[i] {
+                b'\r' => next != Some(b'\n'),
+                _ => matches!(next, Some(0x85 | 0xa0)),
+            };
+            if hit {
+                flags.push(sentinel(i));
+            }
+        }
+        flags.extend(memmem::find_iter(block, b"  ").map(sentinel));
+        if let Some(finder) = &self.finder {
+            sk.lower.resize(block.len(), 0);
+            let dst = &mut sk.lower[..block.len()];
+            for i in 0..block.len() {
+                dst[i] = lower(block[i]);
+            }
+            sk.lower_base = base;
+            let hay = &sk.lower[..];
+            let flag = |pattern: usize, i: usize| Flag {
+                at: base + i as u64,
+                token: pattern >= self.sentinels,
+            };
+            match finder {
+                Finder::Packed(s) => {
+                    let mut from = 0;
+                    while let Some(m) = s.find_in(hay, Span::from(from..hay.len())) {
+                        flags.push(flag(m.pattern().as_usize(), m.start()));
+                        from = m.start() + 1;
+                    }
+                }
+                Finder::Automaton(ac) => flags.extend(
+                    ac.find_overlapping_iter(hay)
+                        .map(|m| flag(m.pattern().as_usize(), m.start())),
+                ),
+            }
+        }
+        flags.sort_unstable_by_key(|f| f.at);
+    }
+}
+
+/// ASCII lowercase without a branch, so the copy loop vectorises.
+#[inline]
+fn lower(b: u8) -> u8 {
+    b | ((b.wrapping_sub(b'A') < 26) as u8) << 5
+}
+
+/// Could a match of an entry whose first piece is `first` start with byte
+/// `b`? Never false when it could: a placeholder's first-byte test; for a
+/// literal (compared with Unicode lowercase), an ASCII byte must lowercase
+/// to the literal's first lowercase character, and any other byte may
+/// start a character that does.
+fn may_start_with(first: &Piece, b: u8) -> bool {
+    match first {
+        Piece::Hole(h) => first_byte_test(*h).is_none_or(|test| test(b)),
+        Piece::Lit(lit) => {
+            let Some(want) = lit.chars().next().and_then(|c| c.to_lowercase().next()) else {
+                return true;
+            };
+            match (want.is_ascii(), b.is_ascii()) {
+                (true, true) => char::from(b.to_ascii_lowercase()) == want,
+                // The only characters beyond ASCII that lowercase to an
+                // ASCII one (checked by a test over all of Unicode).
+                (true, false) => matches!((want, b), ('i', 0xc4) | ('k', 0xe2)),
+                (false, true) => false,
+                (false, false) => true,
+            }
+        }
+    }
+}
+
+/// For a placeholder that rarely starts a line, a test of the first byte it
+/// needs; `None` for placeholders that fit almost any line start.
+fn first_byte_test(h: Hole) -> Option<fn(u8) -> bool> {
+    match h {
+        Hole::Num | Hole::Dur | Hole::Time => Some(|b| b.is_ascii_digit()),
+        Hole::Handle => Some(|b| b == b'@'),
+        Hole::Caps => {
+            Some(|b| b.is_ascii_uppercase() || matches!(b, b'&' | b'.' | b'-' | b'\'' | b'/'))
+        }
+        Hole::Date
+        | Hole::Url
+        | Hole::Word
+        | Hole::Name
+        | Hole::Text
+        | Hole::Rest
+        | Hole::Headline => None,
+    }
+}
+
+/// The token of an anchor literal, found in every match of it (in the
+/// ASCII-lowercased text), and its offset in the anchor.
+///
+/// When the anchor is ASCII or has no letter case, the automaton finds it
+/// exactly, up to ASCII case: the token is the anchor less surrounding
+/// spaces, and the rule can be verified where the token is found.
+/// Otherwise the automaton also finds Unicode case variants; they agree on
+/// the anchor's runs of ASCII characters, up to ASCII case, so the token is
+/// the longest such run and the offset is unknown (`None`). `None` overall
+/// when there is no usable token.
+pub(crate) fn trigger_token(anchor: &str) -> Option<(String, Option<usize>)> {
+    let trimmed = anchor.trim();
+    let offset = anchor.len() - anchor.trim_start().len();
+    let caseless = trimmed.to_lowercase() == trimmed && trimmed.to_uppercase() == trimmed;
+    if anchor.is_ascii() || caseless {
+        return (!trimmed.is_empty()).then(|| (trimmed.to_string(), Some(offset)));
+    }
+    let best = trimmed
+        .split(|c: char| !c.is_ascii())
+        .map(str::trim)
+        .max_by_key(|run| run.len())
+        .unwrap_or("");
+    (!best.is_empty()).then(|| (best.to_string(), None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        let t = |s: &str, tok: &str, off: Option<usize>| {
+            assert_eq!(trigger_token(s), Some((tok.to_string(), off)), "{s:?}");
+        };
+        t("(Photo: ", "(Photo:", Some(0));
+        t(" of ", "of", Some(1));
+        t("— ", "—", Some(0));
+        t("Copyright © ", "Copyright", None);
+        t("Édition française", "dition fran", None);
+        assert_eq!(trigger_token("Éé"), None);
+    }
+
+    #[test]
+    fn only_two_non_ascii_characters_lowercase_to_ascii() {
+        let found: Vec<(char, char)> = (0x80..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter_map(|c| {
+                c.to_lowercase()
+                    .next()
+                    .filter(char::is_ascii)
+                    .map(|l| (c, l))
+            })
+            .collect();
+        assert_eq!(found, vec![('\u{130}', 'i'), ('\u{212a}', 'k')]);
+        assert_eq!("\u{130}".as_bytes()[0], 0xc4);
+        assert_eq!("\u{212a}".as_bytes()[0], 0xe2);
+    }
+
+    #[test]
+    fn every_sentinel_is_flagged() {
+        let rules = crate::patterns::parse("t.txt", "t", "[span]\n(Photo: {text})\n").unwrap();
+        let defs = rules
+            .rules
+            .into_iter()
+            .map(|r| (0usize, "t.txt".to_string(), r))
+            .collect();
+        let m = crate::matcher::Matcher::new(defs).unwrap();
+        for s in matcher::SENTINELS {
+            let line = format!("a{s}b");
+            let mut sk = Skipper::default();
+            m.prefilter.scan(line.as_bytes(), 0, &mut sk);
+            let at: Vec<u64> = sk.flags.iter().map(|f| f.at).collect();
+            assert_eq!(at, vec![1], "{s:?}");
+        }
+        let mut sk = Skipper::default();
+        m.prefilter.scan(b"a\r\nb", 0, &mut sk);
+        assert!(sk.flags.is_empty());
+    }
+}

@@ -1,0 +1,180 @@
+//! The prefilter (lines the matcher provably leaves alone are not matched)
+//! must not change the output: property tests against the cleaner with the
+//! prefilter off, on text built from pieces of the patterns, whitespace
+//! variants and random words, and through readers that hand out a few bytes
+//! at a time.
+
+use std::io::{self, Read};
+
+use dejunk::{Cleaner, CleanerBuilder};
+use proptest::prelude::*;
+
+/// Extra rules of every kind the prefilter sorts: placeholders first and
+/// last, non-ASCII literals, case-sensitive ones, short anchors, blocks.
+const EXTRA: &str = "\
+[line]
+{name} of {n}
+Édition française
+© Σ {text}
+{word} shared
+[span]
+(via {handle})
+[span case]
+ÜBER {caps}
+[block after=2]
+{time} Watch
+[line case]
+{date} —
+";
+
+fn builders() -> Vec<(CleanerBuilder, CleanerBuilder)> {
+    let mut plain = CleanerBuilder::new();
+    let mut naive = CleanerBuilder::new();
+    naive.prefilter(false);
+    let mut extra = CleanerBuilder::new();
+    extra.patterns_str("extra", EXTRA).enable("dateline");
+    let mut extra_naive = extra.clone();
+    extra_naive.prefilter(false);
+    plain.max_line_len(1 << 20);
+    vec![(plain, naive), (extra, extra_naive)]
+}
+
+fn cleaners() -> &'static [(Cleaner, Cleaner)] {
+    static CLEANERS: std::sync::OnceLock<Vec<(Cleaner, Cleaner)>> = std::sync::OnceLock::new();
+    CLEANERS.get_or_init(|| {
+        builders()
+            .into_iter()
+            .map(|(a, b)| (a.build().unwrap(), b.build().unwrap()))
+            .collect()
+    })
+}
+
+const PIECES: &[&str] = &[
+    "Advertisement",
+    "ADVERTISEMENT",
+    "Advertisement Continue reading the main story",
+    "(Photo: ",
+    "(Photos: ",
+    "Photo",
+    "Getty Images",
+    "/Getty Images",
+    "Jane Doe",
+    "Kevin Winter",
+    "/AP",
+    "/Reuters",
+    "— ",
+    "—",
+    "By ",
+    "CNN",
+    "BANG SHOWBIZ",
+    " -- ",
+    "1 of 5",
+    "15",
+    " of ",
+    "02:19 - Source: CNN",
+    "Story highlights",
+    "A post shared by ",
+    "(@dove.cam)",
+    " on May 31, 2018 at 12:49pm PDT",
+    "pic.twitter.com/Qg5L5",
+    "[Image via ",
+    "]",
+    "RELATED: ",
+    "Image zoom ",
+    "Copyright © 2018 ",
+    "© 2017 ",
+    "Σ",
+    "Édition française",
+    "ÉDITION FRANÇAISE",
+    "ÜBER ",
+    "(via @x)",
+    "Watch",
+    "9 p.m. ET",
+    "shared",
+    "Get push notifications with news, features and more.",
+    "Sign up for our newsletter",
+    "Comments",
+    "Reply",
+    "the mayor said on Tuesday.",
+    "It was a long day",
+    "“Quote,” she said",
+    "é",
+    ".",
+    ",",
+    ")",
+    "(",
+    "\"",
+];
+
+const SPACES: &[&str] = &[
+    " ", " ", " ", "", "  ", "\t", "\u{a0}", "\u{2009}", "\r", "\u{3000}", "\u{85}", "\x0c",
+];
+
+fn line() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => proptest::sample::select(PIECES).prop_map(str::to_string),
+        1 => "[a-zA-Z]{1,9}",
+        1 => "[0-9]{1,4}",
+        // Long enough to reach the 200-byte limit of `{text}`.
+        1 => "[a-z ]{190,210}",
+    ];
+    let space = proptest::sample::select(SPACES).prop_map(str::to_string);
+    proptest::collection::vec((piece, space), 0..10).prop_map(|parts| {
+        parts.into_iter().fold(String::new(), |mut s, (p, w)| {
+            s.push_str(&p);
+            s.push_str(&w);
+            s
+        })
+    })
+}
+
+fn document() -> impl Strategy<Value = String> {
+    let ending = prop_oneof![4 => Just("\n"), 1 => Just("\n\n"), 1 => Just("\r\n")];
+    proptest::collection::vec((line(), ending), 0..24).prop_map(|lines| {
+        lines.into_iter().fold(String::new(), |mut s, (l, e)| {
+            s.push_str(&l);
+            s.push_str(e);
+            s
+        })
+    })
+}
+
+/// A reader that hands out at most `n` bytes per call.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.len().min(self.1).min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn prefilter_does_not_change_output(doc in document(), chunk in 1usize..70) {
+        for (fast, naive) in cleaners() {
+            let want = naive.clean_str(&doc);
+            prop_assert_eq!(&fast.clean_str(&doc), &want);
+            let mut out = Vec::new();
+            fast.clean_reader(Trickle(doc.as_bytes(), chunk), &mut out).unwrap();
+            prop_assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+}
+
+#[test]
+fn prefilter_agrees_on_the_samples() {
+    for name in ["nyt-putin-trump-call.txt", "cnn-putin-trump-call.txt"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name);
+        let text = std::fs::read_to_string(path).unwrap();
+        for (fast, naive) in cleaners() {
+            assert_eq!(fast.clean_str(&text), naive.clean_str(&text), "{name}");
+        }
+    }
+}
