@@ -21,7 +21,7 @@ use super::walk::{Dest, Input};
 pub const MAX_RECORD: usize = 64 << 20;
 
 /// JSON lines per batch when one stream is spread over the workers.
-pub const BATCH_BYTES: usize = 512 << 10;
+pub const BATCH_BYTES: usize = 128 << 10;
 
 /// Everything a worker needs, shared by all of them.
 pub struct Ctx {
