@@ -475,7 +475,13 @@ mod tests {
 
     #[test]
     fn empty_and_bom_only_inputs() {
-        for input in [&b""[..], b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb"] {
+        for input in [
+            &b""[..],
+            b"\xef\xbb\xbf",
+            b"\xff\xfe",
+            b"\xfe\xff",
+            b"\xef\xbb",
+        ] {
             let want = if input == b"\xef\xbb" { "\u{fffd}" } else { "" };
             assert_eq!(decode(input, None), want, "{input:?}");
             assert_eq!(decode_chunked(input, 1, 1), want, "{input:?}");
