@@ -203,7 +203,7 @@ impl<R: Read> DecodeReader<R> {
                 }
                 n += got;
             }
-            let last = self.eof && self.iend == 0;
+            let last = self.eof && self.ipos == self.iend;
             if n == 0 {
                 if last {
                     self.done = true;
@@ -424,6 +424,29 @@ mod tests {
         decode_with(bytes, forced).0
     }
 
+    proptest::proptest! {
+        #[test]
+        fn chunking_never_matters_and_utf8_matches_lossy(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+                    proptest::strategy::Just("é—“日本”".as_bytes().to_vec()),
+                    proptest::strategy::Just(b"plain ascii text ".to_vec()),
+                ],
+                0..40,
+            ),
+            src in 1usize..40,
+            dst in 1usize..40,
+        ) {
+            let input: Vec<u8> = parts.concat();
+            let (whole, d) = decode_with(&input, None);
+            proptest::prop_assert_eq!(&decode_chunked(&input, src, dst), &whole);
+            if d.encoding == UTF_8 && d.source == EncodingSource::Utf8 {
+                proptest::prop_assert_eq!(&whole, &String::from_utf8_lossy(&input));
+            }
+        }
+    }
+
     /// Reads with every combination of small source and sink chunks.
     fn decode_chunked(bytes: &[u8], src: usize, dst: usize) -> String {
         let mut rdr = DecodeReader::new(Trickle(bytes, src), None);
@@ -448,6 +471,21 @@ mod tests {
         let (_, d) = decode_with(b"\xff\xfeh\x00i\x00", None);
         assert_eq!(d.encoding, encoding_rs::UTF_16LE);
         assert_eq!(d.source, EncodingSource::Bom);
+    }
+
+    #[test]
+    fn empty_and_bom_only_inputs() {
+        for input in [
+            &b""[..],
+            b"\xef\xbb\xbf",
+            b"\xff\xfe",
+            b"\xfe\xff",
+            b"\xef\xbb",
+        ] {
+            let want = if input == b"\xef\xbb" { "\u{fffd}" } else { "" };
+            assert_eq!(decode(input, None), want, "{input:?}");
+            assert_eq!(decode_chunked(input, 1, 1), want, "{input:?}");
+        }
     }
 
     #[test]

@@ -211,17 +211,26 @@ fn in_place_rewrites_keeps_permissions_and_leaves_no_temporaries() {
         "{:?}",
         files_under(&src)
     );
-    // Named files work too, and a second run changes nothing.
+    // Named files work too, and a second run rewrites nothing.
+    let mtime = |p: &str| std::fs::metadata(src.join(p)).unwrap().modified().unwrap();
+    let before = mtime("b.md");
+    std::thread::sleep(Duration::from_millis(20));
     let o = dejunk()
-        .args(["--in-place", "-q"])
+        .args(["--in-place", "--stats"])
         .arg(src.join("b.md"))
         .output()
         .unwrap();
     assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("1 cleaned (1 already clean, not rewritten)"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(
         std::fs::read(src.join("b.md")).unwrap(),
         clean_bytes(&before_b)
     );
+    assert_eq!(mtime("b.md"), before);
 }
 
 #[test]

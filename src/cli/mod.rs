@@ -176,7 +176,10 @@ pub fn run() -> i32 {
                     match o.status {
                         Status::Skipped => totals.skipped += 1,
                         _ if stream_failed => totals.failed += 1,
-                        _ => totals.cleaned += 1,
+                        _ => {
+                            totals.cleaned += 1;
+                            totals.unchanged += u64::from(o.unchanged);
+                        }
                     }
                     stream_failed = false;
                     ctx.progress.files_done(totals.files());

@@ -50,8 +50,8 @@ where
 {
     let threads = threads.max(1);
     let stop = Arc::new(AtomicBool::new(false));
-    let (job_tx, job_rx) = sync_channel::<(T, Sink<D>)>(threads);
-    let (order_tx, order_rx) = sync_channel::<Receiver<Msg<D>>>(threads * 2);
+    let (job_tx, job_rx) = sync_channel::<(T, Sink<D>)>(threads * 2);
+    let (order_tx, order_rx) = sync_channel::<Receiver<Msg<D>>>(threads * 4);
     let job_rx = Mutex::new(job_rx);
     thread::scope(|s| {
         let producer_stop = Arc::clone(&stop);

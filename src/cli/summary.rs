@@ -81,6 +81,8 @@ impl Progress {
 #[derive(Debug, Default)]
 pub struct Totals {
     pub cleaned: u64,
+    /// Of the cleaned, those --in-place left as they were (already clean).
+    pub unchanged: u64,
     pub skipped: u64,
     pub failed: u64,
     /// Bytes read, before decoding.
@@ -119,8 +121,13 @@ impl Totals {
     pub fn print(&self, elapsed: Duration, progress: &Progress) {
         let secs = elapsed.as_secs_f64().max(1e-9);
         let mb = |b: u64| b as f64 / 1e6;
+        let unchanged = if self.unchanged > 0 {
+            format!(" ({} already clean, not rewritten)", self.unchanged)
+        } else {
+            String::new()
+        };
         let mut lines = vec![format!(
-            "dejunk: {} files: {} cleaned, {} skipped, {} failed",
+            "dejunk: {} files: {} cleaned{unchanged}, {} skipped, {} failed",
             self.files(),
             self.cleaned,
             self.skipped,
@@ -181,6 +188,7 @@ impl Totals {
             "files": {
                 "total": self.files(),
                 "cleaned": self.cleaned,
+                "unchanged": self.unchanged,
                 "skipped": self.skipped,
                 "failed": self.failed,
             },

@@ -21,7 +21,7 @@ use super::walk::{Dest, Input};
 pub const MAX_RECORD: usize = 64 << 20;
 
 /// JSON lines per batch when one stream is spread over the workers.
-pub const BATCH_BYTES: usize = 512 << 10;
+pub const BATCH_BYTES: usize = 128 << 10;
 
 /// Everything a worker needs, shared by all of them.
 pub struct Ctx {
@@ -56,6 +56,8 @@ pub struct Outcome {
     pub records: RecordCounts,
     /// One-line messages about the input, printed as `dejunk: LABEL: MSG`.
     pub messages: Vec<String>,
+    /// With --in-place, the file was already clean and was not rewritten.
+    pub unchanged: bool,
 }
 
 impl Outcome {
@@ -70,6 +72,7 @@ impl Outcome {
             stats: Stats::default(),
             records: RecordCounts::default(),
             messages: Vec::new(),
+            unchanged: false,
         }
     }
 
@@ -783,6 +786,11 @@ impl Ctx {
             }
         }
         o.summary = cleaned.summary;
+        if in_place && written == meta.len() && same_contents(tmp.as_file_mut(), target) {
+            // Nothing to clean: keep the original, and its modification time.
+            o.unchanged = true;
+            return;
+        }
         let file = tmp.as_file();
         let _ = file.set_permissions(meta.permissions());
         #[cfg(unix)]
@@ -815,6 +823,34 @@ impl Ctx {
         if o.records.bad > 0 {
             o.status = Status::Failed;
         }
+    }
+}
+
+/// Whether `tmp` (from its start) holds the same bytes as the file at
+/// `path`; false on any error.
+fn same_contents(tmp: &mut File, path: &Path) -> bool {
+    use std::io::Seek;
+    let Ok(orig) = File::open(path) else {
+        return false;
+    };
+    if tmp.rewind().is_err() {
+        return false;
+    }
+    let (mut a, mut b) = (BufReader::new(tmp), BufReader::new(orig));
+    loop {
+        let (x, y) = match (a.fill_buf(), b.fill_buf()) {
+            (Ok(x), Ok(y)) => (x, y),
+            _ => return false,
+        };
+        let n = x.len().min(y.len());
+        if n == 0 {
+            return x.is_empty() && y.is_empty();
+        }
+        if x[..n] != y[..n] {
+            return false;
+        }
+        a.consume(n);
+        b.consume(n);
     }
 }
 
