@@ -66,21 +66,26 @@
 //!
 //! # Memory
 //!
-//! The learner holds at most [`LearnerBuilder::max_keys`] distinct units
-//! (plus those of the document being added). Each takes about 150 bytes
-//! plus, once it has been seen in two documents, one example of at most
-//! [`LearnerBuilder::max_unit_len`] bytes (longer units are not counted).
-//! When the table is full it is pruned by lossy counting (Manku and Motwani,
-//! 2002): a floor rises by at least one at each pruning, units whose count
-//! plus possible loss is at or under the floor are dropped until at most
-//! half the table remains, and a unit that comes back carries the floor as
-//! its possible loss. So any unit seen in more documents than the final
+//! The learner holds at most [`LearnerBuilder::max_keys`] distinct units (a
+//! document with more units than half of that is counted in part). A unit
+//! takes 128 bytes in a hash table that is at most 7/8 full, so the default
+//! limit, [`DEFAULT_MAX_KEYS`] (7/8 of 2^20), keeps the table within 2^20
+//! slots, about 135 MB. A unit seen in two or more documents also keeps one
+//! example of at most [`LearnerBuilder::max_unit_len`] bytes (longer units
+//! are not counted).
+//!
+//! When the table is full it is pruned by lossy counting (Manku and
+//! Motwani, 2002). A floor rises by one at each pruning; the units whose
+//! count plus possible loss is at or under the floor are dropped, until at
+//! most half the table remains; a unit that comes back carries the floor as
+//! its possible loss. So every unit seen in more documents than the final
 //! floor ([`Learned::prune_floor`]) is kept, and its count is short by at
 //! most that floor. A corpus with fewer distinct units than `max_keys` is
-//! counted exactly. The
-//! near-duplicate index holds 10 band hashes (80 bytes) per document and is
-//! cleared when it reaches `max_keys` hashes, so near-duplicates further
-//! apart than that are not noticed.
+//! counted exactly.
+//!
+//! The near-duplicate index holds 10 band hashes per document (about 100 to
+//! 200 bytes) and is cleared when it reaches `max_keys` hashes, so
+//! near-duplicates further apart than that are not noticed.
 //!
 //! [`CleanerBuilder::patterns_file`]: crate::CleanerBuilder::patterns_file
 
@@ -90,6 +95,10 @@ use std::io::{self, Write};
 
 use crate::patterns;
 use crate::text::{self, Shape};
+
+/// The default [`LearnerBuilder::max_keys`]: 7/8 of 2^20, the most a hash
+/// table of 2^20 slots holds without growing.
+pub const DEFAULT_MAX_KEYS: usize = 917_504;
 
 /// Builds a [`Learner`].
 #[derive(Clone, Debug)]
@@ -112,7 +121,7 @@ impl LearnerBuilder {
     pub fn new() -> LearnerBuilder {
         LearnerBuilder {
             min_docs: 5,
-            max_keys: 1 << 20,
+            max_keys: DEFAULT_MAX_KEYS,
             max_unit_len: 400,
             sentences: true,
             near_duplicates: true,
@@ -130,7 +139,7 @@ impl LearnerBuilder {
 
     /// The most distinct units held at once; see the module docs on memory.
     ///
-    /// By default, 1,048,576 (about 150 MiB at most, typically far less).
+    /// By default, [`DEFAULT_MAX_KEYS`]: a table of about 135 MB at most.
     pub fn max_keys(&mut self, n: usize) -> &mut LearnerBuilder {
         self.max_keys = n.max(1024);
         self
@@ -292,6 +301,12 @@ impl Learner {
             self.near_dups += 1;
         }
         self.collect_units(doc);
+        // Make room first, so the table never holds more than max_keys. A
+        // document with more units than half of that is counted in part.
+        self.units.truncate(self.cfg.max_keys / 2);
+        if self.table.len() + self.units.len() > self.cfg.max_keys {
+            self.prune();
+        }
         let units = std::mem::take(&mut self.units);
         for u in &units {
             let floor = self.prune_floor;
@@ -322,9 +337,6 @@ impl Learner {
             stat.note_group(g);
         }
         self.units = units;
-        if self.table.len() >= self.cfg.max_keys {
-            self.prune();
-        }
     }
 
     /// Lossy counting: raises the floor and drops the units that may have
@@ -435,6 +447,11 @@ impl Learner {
     /// Documents added so far.
     pub fn docs(&self) -> u64 {
         self.docs as u64
+    }
+
+    /// Distinct units held now (at most [`LearnerBuilder::max_keys`]).
+    pub fn units(&self) -> usize {
+        self.table.len()
     }
 
     /// Decides which recurring units to keep and how they read.
@@ -671,7 +688,7 @@ impl Learned {
         if self.prune_floor > 0 {
             writeln!(
                 wtr,
-                "# The count table was pruned (--max-keys): units seen in at most {0} documents may be missing, and counts may be short by up to {0}.",
+                "# The count table was pruned (--max-keys): units seen in at most {0} document(s) may be missing, and counts may be short by up to {0}.",
                 self.prune_floor
             )?;
         }
@@ -1298,7 +1315,7 @@ mod tests {
                 prose(i * 4 + 3, 12)
             );
             l.add(&doc);
-            assert!(l.table.len() < 1024);
+            assert!(l.table.len() <= 1024);
         }
         let learned = l.finish();
         assert!(learned.pruned() > 0);
