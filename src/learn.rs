@@ -48,10 +48,11 @@
 //!
 //! 1. **Near-duplicate documents count once.** Each document gets a MinHash
 //!    signature over its word 5-grams; a document whose signature collides in
-//!    a band (locality-sensitive hashing, 10 bands of 6 rows, so documents
-//!    sharing roughly 70% or more of their 5-grams) with an earlier one is a
-//!    near-duplicate: it is read, but its units do not count towards
-//!    [`LearnerBuilder::min_docs`]. One syndicated story is one document.
+//!    a band with an earlier one is a near-duplicate (locality-sensitive
+//!    hashing, 10 bands of 6 rows: 5-gram sets that overlap 80% collide 95%
+//!    of the time, 50% overlap 15%). It is read, but its units do not count
+//!    towards [`LearnerBuilder::min_docs`]. One syndicated story is one
+//!    document. Documents under 40 words always count.
 //! 2. **Shape and place.** Quoted speech, reporting verbs (`said`, `told`)
 //!    and full sentences read as prose; junk vocabulary (`newsletter`,
 //!    `subscribe`, `cookies`, `Getty Images`), short labels and units at the
@@ -60,7 +61,9 @@
 //!    one per site), boilerplate concentrates in one site, while article text
 //!    repeats across many sites, once or twice each.
 //!
-//! Entries that read as prose on balance are still written, but commented
+//! Each signal has a weight of 1 or 2 (see `judge`); an entry reads as
+//! prose when the prose side weighs more. Entries that read as prose are
+//! still written, but commented
 //! out with `# review: looks like prose`, so that nothing is dropped
 //! silently and nothing risky is used unless a person says so.
 //!
