@@ -405,17 +405,25 @@ impl Learner {
 
     /// MinHash-LSH: true when `doc` shares a band with an earlier document.
     fn is_near_duplicate(&mut self, doc: &str) -> bool {
-        const BANDS: usize = 10;
-        const ROWS: usize = 6;
-        let words: Vec<u64> = doc
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| {
-                let mut h = DefaultHasher::new();
-                w.to_lowercase().hash(&mut h);
-                h.finish()
-            })
-            .collect();
+        // Words: runs of letters and digits, case folded, hashed as they go.
+        let mut words: Vec<u64> = Vec::new();
+        let mut h = 0u64;
+        let mut in_word = false;
+        for c in doc.chars() {
+            if c.is_alphanumeric() {
+                for l in c.to_lowercase() {
+                    h = mix(h ^ l as u64);
+                }
+                in_word = true;
+            } else if in_word {
+                words.push(h);
+                h = 0;
+                in_word = false;
+            }
+        }
+        if in_word {
+            words.push(h);
+        }
         // Too short to tell a copy from a template.
         if words.len() < 40 {
             return false;
@@ -426,8 +434,10 @@ impl Learner {
             for &v in w {
                 x = mix(x ^ v);
             }
-            for (i, m) in mins.iter_mut().enumerate() {
-                let v = mix(x ^ SEEDS[i % SEEDS.len()].wrapping_mul(i as u64 + 1));
+            // x is well mixed, so an odd multiplier and an offset per hash
+            // give the independent orderings MinHash needs, cheaply.
+            for (m, &(a, b)) in mins.iter_mut().zip(PERMS.iter()) {
+                let v = x.wrapping_mul(a).wrapping_add(b);
                 if v < *m {
                     *m = v;
                 }
@@ -1077,20 +1087,27 @@ fn thousands(n: u64) -> String {
 }
 
 /// splitmix64's finaliser: a cheap, well-mixed 64-bit hash step.
-fn mix(mut x: u64) -> u64 {
+const fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
 }
 
-/// Seeds for the MinHash permutations.
-const SEEDS: [u64; 4] = [
-    0x243f_6a88_85a3_08d3,
-    0x1319_8a2e_0370_7344,
-    0xa409_3822_299f_31d0,
-    0x082e_fa98_ec4e_6c89,
-];
+/// MinHash: 10 bands of 6 rows.
+const BANDS: usize = 10;
+const ROWS: usize = 6;
+
+/// The MinHash orderings: an odd multiplier and an offset each.
+const PERMS: [(u64, u64); BANDS * ROWS] = {
+    let mut out = [(0u64, 0u64); BANDS * ROWS];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (mix(2 * i as u64) | 1, mix(2 * i as u64 + 1));
+        i += 1;
+    }
+    out
+};
 
 #[cfg(test)]
 mod tests {
