@@ -521,22 +521,27 @@ impl Learner {
             b.docs
                 .cmp(&a.docs)
                 .then_with(|| a.pattern.to_lowercase().cmp(&b.pattern.to_lowercase()))
+                .then_with(|| a.pattern.cmp(&b.pattern))
+                .then_with(|| a.example.cmp(&b.example))
         });
         // A sentence that recurs only inside a line that is learned whole
-        // adds nothing.
-        let lines: Vec<(String, u64)> = entries
-            .iter()
-            .filter(|e| e.whole_share >= 0.5)
-            .map(|e| (e.example.to_lowercase(), e.docs))
-            .collect();
-        entries.retain(|e| {
-            if e.whole_share >= 0.5 {
-                return true;
+        // (found in at least 80% as many documents) adds nothing.
+        let key = |s: &str| patterns::collapse_ws(s.trim()).to_lowercase();
+        let mut in_lines: HashMap<String, u64> = HashMap::new();
+        for e in entries.iter().filter(|e| e.whole_share >= 0.5) {
+            let parts = sentences(&e.example);
+            if parts.len() >= 2 {
+                for (s, t) in parts {
+                    let docs = in_lines.entry(key(&e.example[s..t])).or_default();
+                    *docs = (*docs).max(e.docs);
+                }
             }
-            let ex = e.example.to_lowercase();
-            !lines
-                .iter()
-                .any(|(l, docs)| *docs * 5 >= e.docs * 4 && l.len() > ex.len() && l.contains(&ex))
+        }
+        entries.retain(|e| {
+            e.whole_share >= 0.5
+                || !in_lines
+                    .get(&key(&e.example))
+                    .is_some_and(|&docs| docs * 5 >= e.docs * 4)
         });
         // Two examples can normalise to the same entry text (digits written
         // as {n}); keep the first.
