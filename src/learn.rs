@@ -539,9 +539,9 @@ impl Learner {
         }
         entries.retain(|e| {
             e.whole_share >= 0.5
-                || !in_lines
+                || in_lines
                     .get(&key(&e.example))
-                    .is_some_and(|&docs| docs * 5 >= e.docs * 4)
+                    .is_none_or(|&docs| docs * 5 < e.docs * 4)
         });
         // Two examples can normalise to the same entry text (digits written
         // as {n}); keep the first.
