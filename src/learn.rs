@@ -48,10 +48,11 @@
 //!
 //! 1. **Near-duplicate documents count once.** Each document gets a MinHash
 //!    signature over its word 5-grams; a document whose signature collides in
-//!    a band (locality-sensitive hashing, 10 bands of 6 rows, so documents
-//!    sharing roughly 70% or more of their 5-grams) with an earlier one is a
-//!    near-duplicate: it is read, but its units do not count towards
-//!    [`LearnerBuilder::min_docs`]. One syndicated story is one document.
+//!    a band with an earlier one is a near-duplicate (locality-sensitive
+//!    hashing, 10 bands of 6 rows: 5-gram sets that overlap 80% collide 95%
+//!    of the time, 50% overlap 15%). It is read, but its units do not count
+//!    towards [`LearnerBuilder::min_docs`]. One syndicated story is one
+//!    document. Documents under 40 words always count.
 //! 2. **Shape and place.** Quoted speech, reporting verbs (`said`, `told`)
 //!    and full sentences read as prose; junk vocabulary (`newsletter`,
 //!    `subscribe`, `cookies`, `Getty Images`), short labels and units at the
@@ -60,27 +61,34 @@
 //!    one per site), boilerplate concentrates in one site, while article text
 //!    repeats across many sites, once or twice each.
 //!
-//! Entries that read as prose on balance are still written, but commented
+//! Each signal has a weight of 1 or 2 (see `judge`); an entry reads as
+//! prose when the prose side weighs more. Entries that read as prose are
+//! still written, but commented
 //! out with `# review: looks like prose`, so that nothing is dropped
 //! silently and nothing risky is used unless a person says so.
 //!
 //! # Memory
 //!
-//! The learner holds at most [`LearnerBuilder::max_keys`] distinct units
-//! (plus those of the document being added). Each takes about 150 bytes
-//! plus, once it has been seen in two documents, one example of at most
-//! [`LearnerBuilder::max_unit_len`] bytes (longer units are not counted).
-//! When the table is full it is pruned by lossy counting (Manku and Motwani,
-//! 2002): a floor rises by at least one at each pruning, units whose count
-//! plus possible loss is at or under the floor are dropped until at most
-//! half the table remains, and a unit that comes back carries the floor as
-//! its possible loss. So any unit seen in more documents than the final
+//! The learner holds at most [`LearnerBuilder::max_keys`] distinct units (a
+//! document with more units than half of that is counted in part). A unit
+//! takes 128 bytes in a hash table that is at most 7/8 full, so the default
+//! limit, [`DEFAULT_MAX_KEYS`] (7/8 of 2^20), keeps the table within 2^20
+//! slots, about 135 MB. A unit seen in two or more documents also keeps one
+//! example of at most [`LearnerBuilder::max_unit_len`] bytes (longer units
+//! are not counted).
+//!
+//! When the table is full it is pruned by lossy counting (Manku and
+//! Motwani, 2002). A floor rises by one at each pruning; the units whose
+//! count plus possible loss is at or under the floor are dropped, until at
+//! most half the table remains; a unit that comes back carries the floor as
+//! its possible loss. So every unit seen in more documents than the final
 //! floor ([`Learned::prune_floor`]) is kept, and its count is short by at
 //! most that floor. A corpus with fewer distinct units than `max_keys` is
-//! counted exactly. The
-//! near-duplicate index holds 10 band hashes (80 bytes) per document and is
-//! cleared when it reaches `max_keys` hashes, so near-duplicates further
-//! apart than that are not noticed.
+//! counted exactly.
+//!
+//! The near-duplicate index holds 10 band hashes per document (about 100 to
+//! 200 bytes) and is cleared when it reaches `max_keys` hashes, so
+//! near-duplicates further apart than that are not noticed.
 //!
 //! [`CleanerBuilder::patterns_file`]: crate::CleanerBuilder::patterns_file
 
@@ -90,6 +98,10 @@ use std::io::{self, Write};
 
 use crate::patterns;
 use crate::text::{self, Shape};
+
+/// The default [`LearnerBuilder::max_keys`]: 7/8 of 2^20, the most a hash
+/// table of 2^20 slots holds without growing.
+pub const DEFAULT_MAX_KEYS: usize = 917_504;
 
 /// Builds a [`Learner`].
 #[derive(Clone, Debug)]
@@ -112,7 +124,7 @@ impl LearnerBuilder {
     pub fn new() -> LearnerBuilder {
         LearnerBuilder {
             min_docs: 5,
-            max_keys: 1 << 20,
+            max_keys: DEFAULT_MAX_KEYS,
             max_unit_len: 400,
             sentences: true,
             near_duplicates: true,
@@ -130,7 +142,7 @@ impl LearnerBuilder {
 
     /// The most distinct units held at once; see the module docs on memory.
     ///
-    /// By default, 1,048,576 (about 150 MiB at most, typically far less).
+    /// By default, [`DEFAULT_MAX_KEYS`]: a table of about 135 MB at most.
     pub fn max_keys(&mut self, n: usize) -> &mut LearnerBuilder {
         self.max_keys = n.max(1024);
         self
@@ -292,6 +304,12 @@ impl Learner {
             self.near_dups += 1;
         }
         self.collect_units(doc);
+        // Make room first, so the table never holds more than max_keys. A
+        // document with more units than half of that is counted in part.
+        self.units.truncate(self.cfg.max_keys / 2);
+        if self.table.len() + self.units.len() > self.cfg.max_keys {
+            self.prune();
+        }
         let units = std::mem::take(&mut self.units);
         for u in &units {
             let floor = self.prune_floor;
@@ -322,9 +340,6 @@ impl Learner {
             stat.note_group(g);
         }
         self.units = units;
-        if self.table.len() >= self.cfg.max_keys {
-            self.prune();
-        }
     }
 
     /// Lossy counting: raises the floor and drops the units that may have
@@ -390,17 +405,25 @@ impl Learner {
 
     /// MinHash-LSH: true when `doc` shares a band with an earlier document.
     fn is_near_duplicate(&mut self, doc: &str) -> bool {
-        const BANDS: usize = 10;
-        const ROWS: usize = 6;
-        let words: Vec<u64> = doc
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| {
-                let mut h = DefaultHasher::new();
-                w.to_lowercase().hash(&mut h);
-                h.finish()
-            })
-            .collect();
+        // Words: runs of letters and digits, case folded, hashed as they go.
+        let mut words: Vec<u64> = Vec::new();
+        let mut h = 0u64;
+        let mut in_word = false;
+        for c in doc.chars() {
+            if c.is_alphanumeric() {
+                for l in c.to_lowercase() {
+                    h = mix(h ^ l as u64);
+                }
+                in_word = true;
+            } else if in_word {
+                words.push(h);
+                h = 0;
+                in_word = false;
+            }
+        }
+        if in_word {
+            words.push(h);
+        }
         // Too short to tell a copy from a template.
         if words.len() < 40 {
             return false;
@@ -411,8 +434,10 @@ impl Learner {
             for &v in w {
                 x = mix(x ^ v);
             }
-            for (i, m) in mins.iter_mut().enumerate() {
-                let v = mix(x ^ SEEDS[i % SEEDS.len()].wrapping_mul(i as u64 + 1));
+            // x is well mixed, so an odd multiplier and an offset per hash
+            // give the independent orderings MinHash needs, cheaply.
+            for (m, &(a, b)) in mins.iter_mut().zip(PERMS.iter()) {
+                let v = x.wrapping_mul(a).wrapping_add(b);
                 if v < *m {
                     *m = v;
                 }
@@ -435,6 +460,11 @@ impl Learner {
     /// Documents added so far.
     pub fn docs(&self) -> u64 {
         self.docs as u64
+    }
+
+    /// Distinct units held now (at most [`LearnerBuilder::max_keys`]).
+    pub fn units(&self) -> usize {
+        self.table.len()
     }
 
     /// Decides which recurring units to keep and how they read.
@@ -491,22 +521,27 @@ impl Learner {
             b.docs
                 .cmp(&a.docs)
                 .then_with(|| a.pattern.to_lowercase().cmp(&b.pattern.to_lowercase()))
+                .then_with(|| a.pattern.cmp(&b.pattern))
+                .then_with(|| a.example.cmp(&b.example))
         });
         // A sentence that recurs only inside a line that is learned whole
-        // adds nothing.
-        let lines: Vec<(String, u64)> = entries
-            .iter()
-            .filter(|e| e.whole_share >= 0.5)
-            .map(|e| (e.example.to_lowercase(), e.docs))
-            .collect();
-        entries.retain(|e| {
-            if e.whole_share >= 0.5 {
-                return true;
+        // (found in at least 80% as many documents) adds nothing.
+        let key = |s: &str| patterns::collapse_ws(s.trim()).to_lowercase();
+        let mut in_lines: HashMap<String, u64> = HashMap::new();
+        for e in entries.iter().filter(|e| e.whole_share >= 0.5) {
+            let parts = sentences(&e.example);
+            if parts.len() >= 2 {
+                for (s, t) in parts {
+                    let docs = in_lines.entry(key(&e.example[s..t])).or_default();
+                    *docs = (*docs).max(e.docs);
+                }
             }
-            let ex = e.example.to_lowercase();
-            !lines
-                .iter()
-                .any(|(l, docs)| *docs * 5 >= e.docs * 4 && l.len() > ex.len() && l.contains(&ex))
+        }
+        entries.retain(|e| {
+            e.whole_share >= 0.5
+                || in_lines
+                    .get(&key(&e.example))
+                    .is_none_or(|&docs| docs * 5 < e.docs * 4)
         });
         // Two examples can normalise to the same entry text (digits written
         // as {n}); keep the first.
@@ -671,7 +706,7 @@ impl Learned {
         if self.prune_floor > 0 {
             writeln!(
                 wtr,
-                "# The count table was pruned (--max-keys): units seen in at most {0} documents may be missing, and counts may be short by up to {0}.",
+                "# The count table was pruned (--max-keys): units seen in at most {0} document(s) may be missing, and counts may be short by up to {0}.",
                 self.prune_floor
             )?;
         }
@@ -793,6 +828,12 @@ const SPEECH_WORDS: &[&str] = &[
     "according to",
 ];
 
+/// Weighs the signals for and against article text. The strong ones weigh
+/// 2: quotation marks, spread over three or more groups, a stock phrase
+/// inside paragraphs (towards prose); junk vocabulary, 80% of documents in
+/// one group (towards boilerplate). The rest weigh 1. Ties go to
+/// boilerplate: a tie has no strong reason to call the unit prose, and the
+/// entry is still a whole-line rule that cannot cut into a paragraph.
 fn judge(example: &str, ev: &Evidence) -> Verdict {
     let lower = example.to_lowercase();
     let shape = Shape::of(example.as_bytes());
@@ -836,7 +877,7 @@ fn judge(example: &str, ev: &Evidence) -> Verdict {
     let vocabulary = JUNK_WORDS.iter().any(|w| lower.contains(w));
     if ev.whole_share < 0.5 && !vocabulary {
         // Mostly a sentence inside a longer paragraph, without the words of
-        // page furniture: a stock phrase of the writers ("Yikes!"). With
+        // page furniture: a stock phrase of the writers ("Oh dear!"). With
         // them, it is more likely a prompt glued to other junk.
         prose += 2;
         why.push("inside paragraphs".to_string());
@@ -846,7 +887,7 @@ fn judge(example: &str, ev: &Evidence) -> Verdict {
     } else if shape.words <= 4 && !shape.terminal && shape.capitalised >= 1 && shape.is_title_case()
         || (shape.words == 1 && shape.capitalised == 1)
     {
-        // A name or a subheading (`Drake`, `Early Life`): list items and
+        // A name or a subheading (`Maria Lopez`, `Career Highlights`): list items and
         // headings of articles recur across sites as well.
         prose += 1;
         why.push("a name or heading".to_string());
@@ -1051,20 +1092,27 @@ fn thousands(n: u64) -> String {
 }
 
 /// splitmix64's finaliser: a cheap, well-mixed 64-bit hash step.
-fn mix(mut x: u64) -> u64 {
+const fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
 }
 
-/// Seeds for the MinHash permutations.
-const SEEDS: [u64; 4] = [
-    0x243f_6a88_85a3_08d3,
-    0x1319_8a2e_0370_7344,
-    0xa409_3822_299f_31d0,
-    0x082e_fa98_ec4e_6c89,
-];
+/// MinHash: 10 bands of 6 rows.
+const BANDS: usize = 10;
+const ROWS: usize = 6;
+
+/// The MinHash orderings: an odd multiplier and an offset each.
+const PERMS: [(u64, u64); BANDS * ROWS] = {
+    let mut out = [(0u64, 0u64); BANDS * ROWS];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (mix(2 * i as u64) | 1, mix(2 * i as u64 + 1));
+        i += 1;
+    }
+    out
+};
 
 #[cfg(test)]
 mod tests {
@@ -1260,7 +1308,7 @@ mod tests {
             to_pattern("Page 3 of 7", true).as_deref(),
             Some("Page {n} of {n}")
         );
-        assert_eq!(to_pattern("#MeToo movement grows", false), None);
+        assert_eq!(to_pattern("#hashtag of the week", false), None);
         assert_eq!(to_pattern("@handle on Twitter", false), None);
         assert_eq!(to_pattern("[gallery]", false), None);
         assert_eq!(
@@ -1298,7 +1346,7 @@ mod tests {
                 prose(i * 4 + 3, 12)
             );
             l.add(&doc);
-            assert!(l.table.len() < 1024);
+            assert!(l.table.len() <= 1024);
         }
         let learned = l.finish();
         assert!(learned.pruned() > 0);

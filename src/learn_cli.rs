@@ -66,9 +66,10 @@ struct Args {
     #[arg(long)]
     keep_duplicates: bool,
 
-    /// The most distinct lines and sentences held in memory (about 150
-    /// bytes each, plus an example once seen twice).
-    #[arg(long, value_name = "N", default_value_t = 1 << 20)]
+    /// The most distinct lines and sentences held in memory (the default
+    /// keeps the table within about 135 MB, plus one example of each unit
+    /// seen twice).
+    #[arg(long, value_name = "N", default_value_t = dejunk::learn::DEFAULT_MAX_KEYS)]
     max_keys: usize,
 }
 
@@ -164,6 +165,7 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
         eprintln!("dejunk learn: no documents read");
         return EXIT_USAGE;
     }
+    let units = learner.units();
     let learned = learner.finish();
     let review = learned
         .entries()
@@ -192,9 +194,10 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
         }
     }
     eprintln!(
-        "dejunk learn: {} documents ({} near-duplicates): {} entries, {} of them for review",
+        "dejunk learn: {} documents ({} near-duplicates), {} distinct lines and sentences held: {} entries, {} of them for review",
         learned.docs(),
         learned.near_duplicates(),
+        units,
         learned.entries().len(),
         review
     );

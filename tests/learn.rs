@@ -337,3 +337,19 @@ fn directories_name_the_sites() {
     assert!(active_entries(&file).contains(&"Advertisement"), "{file}");
     assert!(file.contains("groups (most: herald 2)"), "{file}");
 }
+
+#[test]
+fn crlf_and_invalid_utf8_learn_the_same_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5u64 {
+        let mut bytes = page(0, i).replace('\n', "\r\n").into_bytes();
+        bytes.extend_from_slice(b"\r\n\xff\xfe broken bytes\r\n");
+        std::fs::write(dir.path().join(format!("{i}.txt")), bytes).unwrap();
+    }
+    let (code, file, err) = dejunk(&["learn", dir.path().to_str().unwrap()], "");
+    assert_eq!(code, 0, "{err}");
+    let active = active_entries(&file);
+    assert!(active.contains(&"Skip to main content"), "{file}");
+    assert!(active.contains(&"\u{fffd}\u{fffd} broken bytes"), "{file}");
+    assert!(!file.contains('\r'), "{file:?}");
+}
