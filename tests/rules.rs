@@ -287,3 +287,14 @@ fn diff_view_marks_removals() {
         "- Advertisement\n\n  She left [-(Photo: Jo Roe, AP)-] early.\n- Facebook Twitter Pinterest\n"
     );
 }
+
+#[test]
+fn relative_timestamps_paywall_pitches_and_messenger() {
+    goes("Published 3 hours ago");
+    goes("Updated: 45 minutes ago");
+    goes("Enjoy unlimited access to all of our journalism. Subscribe now for just $1 a week.");
+    goes("Share this with\nEmail\nFacebook\nMessenger\nTwitter");
+    stays("The report was published 3 hours ago by the ministry.");
+    stays("She said readers enjoy unlimited access to the archive, which pleased the board.");
+    stays("Messenger apps were banned at the school last year, the principal said.");
+}
