@@ -199,7 +199,7 @@ fi
 
 echo
 echo "== bulk: many files, -j 1 against -j 2 (goal: >= 1.8x files/s)"
-if "$DEJUNK" --help | grep -q -- '-j, --'; then
+if "$DEJUNK" --help | grep -qE -- '(^|[[:space:]])-j([ ,]|$)'; then
     mkdir -p "$TMP/files"
     python3 - "$CORPUS" "$TMP/files" <<'EOF'
 import json, sys

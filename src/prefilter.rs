@@ -76,7 +76,8 @@ pub(crate) struct Prefilter {
     /// Line and block rules checked at the start of a line one by one (those
     /// that start with a selective placeholder, or with a non-ASCII
     /// literal), by the first byte of a line they may match.
-    start_rules_by_byte: Vec<Vec<u32>>,
+    /// Each with the first lowercase character of its literal, if any.
+    start_rules_by_byte: Vec<Vec<(u32, Option<char>)>>,
     /// Some rule has no usable trigger: every line goes to the matcher.
     always: bool,
 }
@@ -216,7 +217,11 @@ impl Prefilter {
         for &id in &start_rules {
             for b in 0..=255u8 {
                 if may_start_with(&rules[id as usize].pieces[0], b) {
-                    start_rules_by_byte[usize::from(b)].push(id);
+                    let want = match &rules[id as usize].pieces[0] {
+                        Piece::Lit(lit) => first_lower(lit.as_bytes()),
+                        Piece::Hole(_) => None,
+                    };
+                    start_rules_by_byte[usize::from(b)].push((id, want));
                 }
             }
         }
@@ -363,18 +368,27 @@ impl Prefilter {
             }
         }
         let b = hay.get(s).copied().unwrap_or(0);
-        self.start_rules_by_byte[usize::from(b)].iter().any(|&id| {
-            let rule = &rules[id as usize];
-            match &rule.pieces[0] {
-                Piece::Lit(lit) => hay
-                    .get(s..s + lit.len())
-                    .is_some_and(|found| text::may_eq_caseless(found, lit)),
-                Piece::Hole(h) => {
-                    first_byte_test(*h).is_some_and(|test| hay.get(s).is_some_and(|&b| test(b)))
-                        && matcher::may_match_at(rule, hay, s)
+        // Equal lowercase strings start with the same lowercase character:
+        // decode it once for all literal rules.
+        let mut first = None;
+        self.start_rules_by_byte[usize::from(b)]
+            .iter()
+            .any(|&(id, want)| {
+                let rule = &rules[id as usize];
+                match &rule.pieces[0] {
+                    Piece::Lit(lit) => {
+                        let first = *first.get_or_insert_with(|| first_lower(&hay[s..]));
+                        first == want
+                            && hay
+                                .get(s..s + lit.len())
+                                .is_some_and(|found| text::may_eq_caseless(found, lit))
+                    }
+                    Piece::Hole(h) => {
+                        first_byte_test(*h).is_some_and(|test| hay.get(s).is_some_and(|&b| test(b)))
+                            && matcher::may_match_at(rule, hay, s)
+                    }
                 }
-            }
-        })
+            })
     }
 
     /// Searches the next block of input: from the current line's start up to
@@ -448,6 +462,11 @@ impl Prefilter {
 #[inline]
 fn lower(b: u8) -> u8 {
     b | ((b.wrapping_sub(b'A') < 26) as u8) << 5
+}
+
+/// The first character of `s`, lowercased (its first lowercase character).
+fn first_lower(s: &[u8]) -> Option<char> {
+    text::char_at(s, 0).and_then(|c| c.to_lowercase().next())
 }
 
 /// Could a match of an entry whose first piece is `first` start with byte

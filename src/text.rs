@@ -87,7 +87,7 @@ pub(crate) fn is_char_boundary(s: &[u8], i: usize) -> bool {
 }
 
 /// The character starting at `i`, if any.
-fn char_at(s: &[u8], i: usize) -> Option<char> {
+pub(crate) fn char_at(s: &[u8], i: usize) -> Option<char> {
     if i >= s.len() {
         return None;
     }
@@ -220,24 +220,26 @@ pub(crate) fn may_eq_caseless(found: &[u8], lit: &str) -> bool {
     if found.eq_ignore_ascii_case(lit.as_bytes()) {
         return true;
     }
-    // Equal lowercase strings start with the same lowercase character; for
-    // two ASCII first bytes that is a byte comparison.
-    if let (Some(&a), Some(&b)) = (found.first(), lit.as_bytes().first())
-        && a.is_ascii()
-        && b.is_ascii()
-        && !a.eq_ignore_ascii_case(&b)
+    // Equal lowercase strings agree on the literal's leading ASCII
+    // characters; where `found` is ASCII there too, that is a byte
+    // comparison.
+    let k = lit.bytes().take_while(u8::is_ascii).count();
+    if let Some(head) = found.get(..k)
+        && head.is_ascii()
+        && !head.eq_ignore_ascii_case(&lit.as_bytes()[..k])
     {
         return false;
     }
-    let Ok(found) = std::str::from_utf8(found) else {
-        return false;
-    };
-    fn fold(s: &str) -> impl Iterator<Item = char> + '_ {
-        s.chars()
-            .flat_map(char::to_lowercase)
-            .map(|c| if c == 'ς' { 'σ' } else { c })
-    }
-    fold(found).eq(fold(lit))
+    // Decoded lazily: a mismatch is usually found within a few characters.
+    // Stopping early at an invalid byte can only say yes too often.
+    let mut i = 0;
+    let found = std::iter::from_fn(|| {
+        let c = char_at(found, i)?;
+        i += c.len_utf8();
+        Some(c)
+    });
+    let fold = |c: char| c.to_lowercase().map(|c| if c == 'ς' { 'σ' } else { c });
+    found.flat_map(fold).eq(lit.chars().flat_map(fold))
 }
 
 /// Length of `s` without trailing closing punctuation.
