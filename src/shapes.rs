@@ -139,10 +139,21 @@ fn is_separator(tok: &str) -> bool {
         .all(|c| matches!(c, '|' | '•' | '·' | '/' | '-' | '–' | '—' | ',' | '¦' | '+'))
 }
 
-/// A token without surrounding punctuation, lowercased.
-fn bare(tok: &str) -> String {
+/// A token without surrounding punctuation.
+fn bare(tok: &str) -> &str {
     tok.trim_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '@')
-        .to_lowercase()
+}
+
+/// True when `tok`, lowercased, is in `list` (lowercase words). Shapes run
+/// on most lines, so ASCII tokens (nearly all) are compared without
+/// allocating a lowercased copy.
+fn in_list(tok: &str, list: &[&str]) -> bool {
+    if tok.is_ascii() {
+        list.iter().any(|w| w.eq_ignore_ascii_case(tok))
+    } else {
+        let lower = tok.to_lowercase();
+        list.contains(&lower.as_str())
+    }
 }
 
 fn is_share_bar(line: &str) -> bool {
@@ -154,7 +165,7 @@ fn is_share_bar(line: &str) -> bool {
         }
         words += 1;
         let b = bare(tok);
-        if NETWORKS.contains(&b.as_str()) {
+        if in_list(b, NETWORKS) {
             networks += 1;
         } else if !b.bytes().all(|c| c.is_ascii_digit()) || b.is_empty() {
             return false;
@@ -227,7 +238,7 @@ fn is_counter(line: &str) -> bool {
             .all(|c| matches!(c, '(' | ')' | '|' | '•' | '-'))
         {
             continue;
-        } else if COUNTER_WORDS.contains(&bare(tok).as_str()) {
+        } else if in_list(bare(tok), COUNTER_WORDS) {
             words += 1;
         } else {
             return false;
@@ -327,18 +338,22 @@ fn is_credit_part(part: &str) -> bool {
     if part.is_empty() {
         return false;
     }
-    let words: Vec<&str> = part.split_whitespace().collect();
-    words.len() <= 5
-        && words.iter().all(|w| {
-            let c = w.chars().next().unwrap_or(' ');
-            c.is_uppercase()
-                || c == '@'
-                || c.is_ascii_digit()
-                || matches!(
-                    *w,
-                    "de" | "van" | "von" | "der" | "la" | "le" | "for" | "of" | "&"
-                )
-        })
+    let mut words = 0;
+    for w in part.split_whitespace() {
+        words += 1;
+        let c = w.chars().next().unwrap_or(' ');
+        let ok = c.is_uppercase()
+            || c == '@'
+            || c.is_ascii_digit()
+            || matches!(
+                w,
+                "de" | "van" | "von" | "der" | "la" | "le" | "for" | "of" | "&"
+            );
+        if words > 5 || !ok {
+            return false;
+        }
+    }
+    true
 }
 
 fn is_credit_line(line: &str) -> bool {
@@ -351,18 +366,20 @@ fn is_credit_line(line: &str) -> bool {
         return false;
     }
     // Split on `/` and `|`; a lone agency (`AKM-GSI`) counts too.
-    let parts: Vec<&str> = line.split(['/', '|']).collect();
-    if parts.len() == 1 {
-        let p = parts[0].trim();
+    if !line.contains(['/', '|']) {
+        let p = line.trim();
         // A single word that is a platform name (`Instagram`) is too often
         // a heading; only compound agency names go alone, and only short.
+        // The cheap test first: this runs on most short lines.
+        let images = p.len() >= 7 && p.as_bytes()[p.len() - 7..].eq_ignore_ascii_case(b" images");
+        if !(p.contains('-') || images) {
+            return false;
+        }
         let lower = p.to_lowercase();
-        return p.split_whitespace().count() <= 4
-            && is_credit_part(p)
-            && is_agency(&lower)
-            && (lower.contains('-') || lower.ends_with(" images"));
+        return p.split_whitespace().count() <= 4 && is_credit_part(p) && is_agency(&lower);
     }
-    parts.iter().any(|p| is_agency(p)) && parts.iter().all(|p| is_credit_part(p))
+    let mut parts = line.split(['/', '|']);
+    parts.clone().any(is_agency) && parts.all(is_credit_part)
 }
 
 /// Words a row of buttons is made of (lowercase, punctuation stripped).
@@ -374,13 +391,12 @@ const BUTTONS: &[&str] = &[
 fn is_button_row(line: &str) -> bool {
     let mut n = 0;
     for tok in line.split_whitespace() {
-        let b = tok
-            .trim_matches(|c: char| matches!(c, '!' | '¡' | '?' | '¿' | '.' | '|' | '[' | ']'))
-            .to_lowercase();
+        let b =
+            tok.trim_matches(|c: char| matches!(c, '!' | '¡' | '?' | '¿' | '.' | '|' | '[' | ']'));
         if b.is_empty() {
             continue;
         }
-        if !BUTTONS.contains(&b.as_str()) {
+        if !in_list(b, BUTTONS) {
             return false;
         }
         n += 1;
@@ -392,7 +408,17 @@ fn is_repeated_title(line: &str) -> bool {
     if line.len() < 60 || text::ends_sentence(line.as_bytes()) {
         return false;
     }
-    let words: Vec<&str> = line.split_whitespace().collect();
+    // At most 80 words, held on the stack: this runs on most prose lines.
+    let mut buf = [""; 81];
+    let mut n = 0;
+    for w in line.split_whitespace() {
+        if n == buf.len() {
+            return false;
+        }
+        buf[n] = w;
+        n += 1;
+    }
+    let words = &buf[..n];
     if words.len() < 12 || words.len() > 80 {
         return false;
     }

@@ -206,6 +206,7 @@ Examples:
   dejunk article.txt > clean.txt
   dejunk -r scraped/ -o clean/
   dejunk --jsonl < dump.jsonl > clean.jsonl
+  dejunk learn --min-docs 20 scraped/ -o mysite.txt   (see dejunk learn --help)
 
 Exit status: 0 all inputs cleaned; 1 some inputs failed (the rest were
 cleaned); 2 bad arguments or pattern files. Use --help for more.";
@@ -218,6 +219,11 @@ Examples:
   dejunk -r scraped/ -o clean/ -e txt --stats-json summary.json
   dejunk -r --in-place --exclude 'drafts/**' site/
   dejunk --jsonl --field body --counts-field junk < dump.jsonl > clean.jsonl
+  dejunk --diff article.txt | less
+  dejunk learn --min-docs 20 --group-by-dir scraped/ -o mysite.txt
+
+Learning a site's own boilerplate: 'dejunk learn --help'. A file named
+'learn' is cleaned as 'dejunk ./learn'.
 
 Bad input: a file that cannot be opened or read, a directory named without
 -r, or a binary file named on the command line is reported on one line
