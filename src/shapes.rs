@@ -357,7 +357,8 @@ fn is_credit_part(part: &str) -> bool {
 }
 
 fn is_credit_line(line: &str) -> bool {
-    if line.split_whitespace().count() > 10 {
+    // More than ten words: not a credit (stop counting at eleven).
+    if line.split_whitespace().nth(10).is_some() {
         return false;
     }
     let line = line.trim_end_matches([')', ']']);
