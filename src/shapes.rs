@@ -25,7 +25,7 @@ pub enum ShapeKind {
     LinkLine,
     /// `credit-line`: a photo credit alone on a line: names joined by `/` or
     /// `|` with an agency or platform among them (`Jane Doe/Getty Images`,
-    /// `Kylie Jenner/Instagram`, `Jordan Strauss / AP`, `AKM-GSI`).
+    /// `Jane Doe/Instagram`, `Jordan Strauss / AP`, `AKM-GSI`).
     CreditLine,
     /// `button-row`: three or more bare button words and nothing else
     /// (`Yes! Oui! Si Ja`, `OK Cancel ✕`).

@@ -1032,7 +1032,7 @@ mod tests {
         let s = Shape::of("Russian President Vladimir Putin spoke by telephone with US President-elect Donald Trump Monday, according to statements.".as_bytes());
         assert!(s.is_prose(), "{s:?}");
         let s = Shape::of(
-            b"Sarah Michelle Gellar Plays 'Shag, Marry, Kill' With the 'Buffy' Boys on 'WWHL'!",
+            b"Local Baker Wins 'Best Bread, Best Cake' Award With the 'Rye' Brothers on 'BBQ'!",
         );
         assert!(s.is_title_case() && !s.is_prose(), "{s:?}");
         let s = Shape::of(b"Putin congratulates Trump on \"historic\" win");
