@@ -401,17 +401,7 @@ impl<R: Read> Read for DecodeReader<R> {
 mod tests {
     use super::*;
 
-    /// A reader that hands out at most `n` bytes per call.
-    struct Trickle<'a>(&'a [u8], usize);
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = self.0.len().min(self.1).min(buf.len());
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
+    use crate::testutil::Trickle;
 
     fn decode_with(bytes: &[u8], forced: Option<&'static Encoding>) -> (String, Decoding) {
         let mut s = String::new();

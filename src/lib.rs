@@ -61,6 +61,8 @@ mod patterns;
 mod prefilter;
 mod report;
 mod shapes;
+#[cfg(test)]
+mod testutil;
 mod text;
 
 pub use cleaner::{Binary, Category, Cleaner, CleanerBuilder, DEFAULT_MAX_LINE};

@@ -240,17 +240,7 @@ pub(crate) fn for_each_in_slice(s: &[u8], max_line: usize, mut f: impl FnMut(Eve
 mod tests {
     use super::*;
 
-    /// A reader that hands out at most `n` bytes per call.
-    struct Trickle<'a>(&'a [u8], usize);
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = self.0.len().min(self.1).min(buf.len());
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
+    use crate::testutil::Trickle;
 
     /// Collects events as (kind, bytes), joining overlong pieces.
     fn collect_reader(input: &[u8], chunk: usize, max_line: usize) -> Vec<(char, Vec<u8>)> {

@@ -92,43 +92,31 @@ impl Matcher {
         let mut by_key: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut shapes = Vec::new();
         for (category, origin, def) in defs {
-            if let Some(kind) = def.shape {
-                shapes.push(rules.len() as u32);
-                rules.push(Rule {
-                    category,
-                    scope: def.scope,
-                    reach: def.reach,
-                    at_start: false,
-                    at_end: false,
-                    case: false,
-                    sentence: false,
-                    shape: Some(kind),
-                    pieces: Vec::new(),
-                    anchor: 0,
-                    text: def.text,
-                    origin,
-                    line: def.line,
-                });
-                continue;
-            }
-            let anchor = pick_anchor(&def.pieces);
-            let Piece::Lit(lit) = &def.pieces[anchor] else {
-                unreachable!("pick_anchor returns a literal")
-            };
             let id = rules.len() as u32;
-            for variant in case_variants(lit) {
-                let key = variant.to_ascii_lowercase().into_bytes();
-                let slot = *by_key.entry(key).or_insert_with(|| {
-                    patterns.push(variant.clone().into_bytes());
-                    targets.push(Target::Rules(Vec::new()));
-                    targets.len() - 1
-                });
-                if let Target::Rules(ids) = &mut targets[slot]
-                    && !ids.contains(&id)
-                {
-                    ids.push(id);
+            // Shapes are not text: no anchor in the automaton.
+            let anchor = if def.shape.is_some() {
+                shapes.push(id);
+                0
+            } else {
+                let anchor = pick_anchor(&def.pieces);
+                let Piece::Lit(lit) = &def.pieces[anchor] else {
+                    unreachable!("pick_anchor returns a literal")
+                };
+                for variant in case_variants(lit) {
+                    let key = variant.to_ascii_lowercase().into_bytes();
+                    let slot = *by_key.entry(key).or_insert_with(|| {
+                        patterns.push(variant.clone().into_bytes());
+                        targets.push(Target::Rules(Vec::new()));
+                        targets.len() - 1
+                    });
+                    if let Target::Rules(ids) = &mut targets[slot]
+                        && !ids.contains(&id)
+                    {
+                        ids.push(id);
+                    }
                 }
-            }
+                anchor
+            };
             rules.push(Rule {
                 category,
                 scope: def.scope,
@@ -137,7 +125,7 @@ impl Matcher {
                 at_end: def.at_end,
                 case: def.case,
                 sentence: def.sentence,
-                shape: None,
+                shape: def.shape,
                 pieces: def.pieces,
                 anchor,
                 text: def.text,

@@ -239,29 +239,21 @@ pub(crate) fn parse(origin: &str, stem: &str, text: &str) -> Result<PatternFile,
                     .to_string(),
             ));
         };
-        if sec.shape {
+        // A [shape] section's entries name built-in shapes; the others are
+        // text patterns. The section (all options off for shapes) gives the rest.
+        let (shape, pieces, text) = if sec.shape {
             let kind = ShapeKind::from_name(line).ok_or_else(|| {
                 err(format!(
                     "unknown shape '{line}' (known: {})",
                     ShapeKind::names().join(", ")
                 ))
             })?;
-            file.rules.push(RuleDef {
-                scope: Scope::Line,
-                reach: Reach::default(),
-                at_start: false,
-                at_end: false,
-                case: false,
-                sentence: false,
-                shape: Some(kind),
-                pieces: Vec::new(),
-                text: format!("shape:{line}"),
-                line: lineno,
-            });
-            continue;
-        }
-        let pieces = parse_entry(line).map_err(err)?;
-        check_entry(&pieces, sec.scope).map_err(err)?;
+            (Some(kind), Vec::new(), format!("shape:{line}"))
+        } else {
+            let pieces = parse_entry(line).map_err(err)?;
+            check_entry(&pieces, sec.scope).map_err(err)?;
+            (None, pieces, line.to_string())
+        };
         file.rules.push(RuleDef {
             scope: sec.scope,
             reach: sec.reach,
@@ -269,9 +261,9 @@ pub(crate) fn parse(origin: &str, stem: &str, text: &str) -> Result<PatternFile,
             at_end: sec.at_end,
             case: sec.case,
             sentence: sec.sentence,
-            shape: None,
+            shape,
             pieces,
-            text: line.to_string(),
+            text,
             line: lineno,
         });
     }
