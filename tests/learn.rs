@@ -2,7 +2,7 @@
 //! cleaner.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use dejunk::CleanerBuilder;
 use dejunk::learn::LearnerBuilder;
@@ -61,18 +61,7 @@ fn page(site: usize, i: u64) -> String {
 }
 
 fn dejunk(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dejunk"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // The command may exit without reading its input (usage errors).
-    let _ = std::io::Write::write_all(&mut input, stdin.as_bytes());
-    drop(input);
-    let out = child.wait_with_output().unwrap();
+    let out = crate::util::run_stdin(args, stdin.as_bytes());
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
