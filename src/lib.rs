@@ -54,6 +54,7 @@ mod detect;
 mod diff;
 mod edit;
 mod error;
+mod grams;
 pub mod learn;
 mod lines;
 mod matcher;
