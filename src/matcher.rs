@@ -81,6 +81,8 @@ pub(crate) struct Matcher {
 pub(crate) struct Scratch {
     norm: Vec<u8>,
     map: Vec<u32>,
+    /// The text searched, ASCII-lowercased.
+    lower: Vec<u8>,
 }
 
 impl Matcher {
@@ -104,8 +106,8 @@ impl Matcher {
                 };
                 for variant in case_variants(lit) {
                     let key = variant.to_ascii_lowercase().into_bytes();
-                    let slot = *by_key.entry(key).or_insert_with(|| {
-                        patterns.push(variant.clone().into_bytes());
+                    let slot = *by_key.entry(key.clone()).or_insert_with(|| {
+                        patterns.push(key);
                         targets.push(Target::Rules(Vec::new()));
                         targets.len() - 1
                     });
@@ -137,9 +139,12 @@ impl Matcher {
             patterns.push(s.as_bytes().to_vec());
             targets.push(Target::Sentinel);
         }
+        // The automaton holds ASCII-lowercased patterns and searches a
+        // lowercased copy of the line: it builds twice as fast as an ASCII
+        // case-insensitive one (half the transitions per state), and copying
+        // the few lines that reach the matcher costs little.
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(true)
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
         let prefilter = Prefilter::new(&rules)?;
@@ -161,11 +166,11 @@ impl Matcher {
         if trimmed.is_empty() {
             return;
         }
-        if !self.scan(trimmed, hits) {
+        if !self.scan(trimmed, &mut scratch.lower, hits) {
             // Unusual whitespace: normalise and match again.
             hits.clear();
             normalise(trimmed, &mut scratch.norm, &mut scratch.map);
-            let ok = self.scan(&scratch.norm, hits);
+            let ok = self.scan(&scratch.norm, &mut scratch.lower, hits);
             debug_assert!(ok, "normalised text has no sentinel");
             for h in hits.iter_mut() {
                 h.start = scratch.map[h.start] as usize;
@@ -182,8 +187,10 @@ impl Matcher {
 
     /// One automaton pass over `hay`. Returns false (stopping early) when the
     /// text holds unusual whitespace and must be normalised first.
-    fn scan(&self, hay: &[u8], hits: &mut Vec<Hit>) -> bool {
-        for m in self.ac.find_overlapping_iter(hay) {
+    fn scan(&self, hay: &[u8], lower: &mut Vec<u8>, hits: &mut Vec<Hit>) -> bool {
+        lower.clear();
+        lower.extend(hay.iter().map(u8::to_ascii_lowercase));
+        for m in self.ac.find_overlapping_iter(&lower[..]) {
             let ids = match &self.targets[m.pattern().as_usize()] {
                 Target::Sentinel => return false,
                 Target::Rules(ids) => ids,

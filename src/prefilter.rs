@@ -41,9 +41,6 @@
 //! the same with or without the prefilter (the property tests compare
 //! both).
 
-use aho_corasick::{
-    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
-};
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
 use crate::error::BuildError;
@@ -65,8 +62,11 @@ pub(crate) struct Prefilter {
     /// Indexes into `triggers`, by the first byte of the token.
     by_first: Vec<Vec<u32>>,
     /// The first literals of literal-first line and block rules (ASCII
-    /// only), searched anchored at the start of a line.
-    starts: Option<AhoCorasick>,
+    /// only, lowercased), sorted, so that those with a given prefix are
+    /// one range of it.
+    starts: Vec<Vec<u8>>,
+    /// Those of one byte, as a bitmap of that byte.
+    start_singles: [u64; 4],
     /// Their first two bytes, ASCII-lowercased, as a bitmap indexed by
     /// `b0 << 8 | b1`, so that most lines need no automaton search. A
     /// literal of one byte sets the bits for every second byte.
@@ -162,7 +162,6 @@ impl Prefilter {
             wants.push((id as u32, token.to_ascii_lowercase(), offset));
         }
         let triggers = group_triggers(&wants);
-        let auto_err = |e: aho_corasick::BuildError| BuildError::Automaton(e.to_string());
         // Sentinels come first: where one starts, it is the match reported.
         let finder = (!triggers.is_empty())
             .then(|| Grams::new(&triggers.iter().map(|t| t.token.clone()).collect::<Vec<_>>()));
@@ -184,6 +183,11 @@ impl Prefilter {
         }
         starts.sort();
         starts.dedup();
+        let mut start_singles = [0u64; 4];
+        for lit in starts.iter().filter(|l| l.len() == 1) {
+            start_singles[usize::from(lit[0]) / 64] |= 1 << (lit[0] % 64);
+        }
+        starts.retain(|l| l.len() > 1);
         let mut start_pairs = vec![0u64; 65536 / 64];
         for lit in &starts {
             let seconds = match lit.get(1) {
@@ -195,26 +199,12 @@ impl Prefilter {
                 start_pairs[pair / 64] |= 1 << (pair % 64);
             }
         }
-        let starts = if starts.is_empty() {
-            None
-        } else {
-            Some(
-                // Searches are a few bytes long: a contiguous NFA is as fast
-                // there as a DFA, and much quicker to build.
-                AhoCorasickBuilder::new()
-                    .kind(Some(AhoCorasickKind::ContiguousNFA))
-                    .start_kind(StartKind::Anchored)
-                    .match_kind(MatchKind::Standard)
-                    .ascii_case_insensitive(true)
-                    .build(&starts)
-                    .map_err(auto_err)?,
-            )
-        };
         Ok(Prefilter {
             finder,
             triggers,
             by_first,
             starts,
+            start_singles,
             start_pairs,
             start_rules_by_byte,
             always,
@@ -309,13 +299,22 @@ impl Prefilter {
     /// Could a start rule match `hay` (a trimmed line without sentinels)
     /// from offset `s`?
     fn may_start_at(&self, rules: &[Rule], hay: &[u8], s: usize) -> bool {
-        if let Some(ac) = &self.starts {
-            let b0 = hay.get(s).map_or(0, u8::to_ascii_lowercase);
-            let b1 = hay.get(s + 1).map_or(0, u8::to_ascii_lowercase);
-            let pair = usize::from(b0) << 8 | usize::from(b1);
-            let maybe = self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0;
-            let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
-            if maybe && ac.find(input).is_some() {
+        let b0 = hay.get(s).map_or(0, u8::to_ascii_lowercase);
+        let b1 = hay.get(s + 1).map_or(0, u8::to_ascii_lowercase);
+        let pair = usize::from(b0) << 8 | usize::from(b1);
+        if self.start_singles[usize::from(b0) / 64] & (1 << (b0 % 64)) != 0 {
+            return true;
+        }
+        if self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0 {
+            // The literals of two bytes or more that start with both.
+            let pair = [b0, b1];
+            let from = self.starts.partition_point(|l| l.as_slice() < &pair[..]);
+            let rest = &hay[s..];
+            let found = self.starts[from..]
+                .iter()
+                .take_while(|l| l.starts_with(&pair))
+                .any(|l| rest.len() >= l.len() && rest[..l.len()].eq_ignore_ascii_case(l));
+            if found {
                 return true;
             }
         }
