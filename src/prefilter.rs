@@ -62,10 +62,10 @@ pub(crate) struct Prefilter {
     /// Indexes into `triggers`, by the first byte of the token.
     by_first: Vec<Vec<u32>>,
     /// The first literals of literal-first line and block rules (ASCII
-    /// only, lowercased), sorted, so that those with a given prefix are
-    /// one range of it.
-    starts: Vec<Vec<u8>>,
-    /// Those of one byte, as a bitmap of that byte.
+    /// only, lowercased), each with its rule, sorted, so that those with a
+    /// given prefix are one range of it.
+    starts: Vec<(Vec<u8>, u32)>,
+    /// The bytes that literals of one byte are, as a bitmap.
     start_singles: [u64; 4],
     /// Their first two bytes, ASCII-lowercased, as a bitmap indexed by
     /// `b0 << 8 | b1`, so that most lines need no automaton search. A
@@ -121,7 +121,7 @@ impl Prefilter {
     /// start rules (checked at the start of each line).
     pub fn new(rules: &[Rule]) -> Result<Prefilter, BuildError> {
         let mut wants = Vec::new();
-        let mut starts: Vec<Vec<u8>> = Vec::new();
+        let mut starts: Vec<(Vec<u8>, u32)> = Vec::new();
         let mut start_rules = Vec::new();
         let mut always = false;
         for (id, rule) in rules.iter().enumerate() {
@@ -136,7 +136,7 @@ impl Prefilter {
                 // sentence, so a hit anywhere can cover the line's start.
                 _ if rule.sentence => true,
                 (Piece::Lit(lit), _) if lit.is_ascii() => {
-                    starts.push(lit.to_ascii_lowercase().into_bytes());
+                    starts.push((lit.to_ascii_lowercase().into_bytes(), id as u32));
                     false
                 }
                 (Piece::Lit(_), _) => {
@@ -182,14 +182,12 @@ impl Prefilter {
             by_first[t.token[0] as usize].push(i as u32);
         }
         starts.sort();
-        starts.dedup();
         let mut start_singles = [0u64; 4];
-        for lit in starts.iter().filter(|l| l.len() == 1) {
+        for (lit, _) in starts.iter().filter(|(l, _)| l.len() == 1) {
             start_singles[usize::from(lit[0]) / 64] |= 1 << (lit[0] % 64);
         }
-        starts.retain(|l| l.len() > 1);
         let mut start_pairs = vec![0u64; 65536 / 64];
-        for lit in &starts {
+        for (lit, _) in starts.iter().filter(|(l, _)| l.len() > 1) {
             let seconds = match lit.get(1) {
                 Some(&b) => b..=b,
                 None => 0..=255,
@@ -302,21 +300,27 @@ impl Prefilter {
         let b0 = hay.get(s).map_or(0, u8::to_ascii_lowercase);
         let b1 = hay.get(s + 1).map_or(0, u8::to_ascii_lowercase);
         let pair = usize::from(b0) << 8 | usize::from(b1);
-        if self.start_singles[usize::from(b0) / 64] & (1 << (b0 % 64)) != 0 {
+        // A rule whose first literal is there, and which matches from there
+        // (the literal alone says too often "maybe": `By ` starts many
+        // sentences that are no byline).
+        let rest = &hay[s..];
+        let matches_from = |prefix: &[u8]| {
+            let from = self.starts.partition_point(|(l, _)| l.as_slice() < prefix);
+            self.starts[from..]
+                .iter()
+                .take_while(|(l, _)| l.starts_with(prefix))
+                .filter(|(l, _)| prefix.len() > 1 || l.len() == 1)
+                .any(|(l, id)| {
+                    rest.len() >= l.len()
+                        && rest[..l.len()].eq_ignore_ascii_case(l)
+                        && matcher::may_match_at(&rules[*id as usize], hay, s)
+                })
+        };
+        if self.start_singles[usize::from(b0) / 64] & (1 << (b0 % 64)) != 0 && matches_from(&[b0]) {
             return true;
         }
-        if self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0 {
-            // The literals of two bytes or more that start with both.
-            let pair = [b0, b1];
-            let from = self.starts.partition_point(|l| l.as_slice() < &pair[..]);
-            let rest = &hay[s..];
-            let found = self.starts[from..]
-                .iter()
-                .take_while(|l| l.starts_with(&pair))
-                .any(|l| rest.len() >= l.len() && rest[..l.len()].eq_ignore_ascii_case(l));
-            if found {
-                return true;
-            }
+        if self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0 && matches_from(&[b0, b1]) {
+            return true;
         }
         let b = hay.get(s).copied().unwrap_or(0);
         // Equal lowercase strings start with the same lowercase character:
