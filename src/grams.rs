@@ -17,11 +17,13 @@
 //! tokens walks a large table and is several times slower, and SIMD literal
 //! search (Teddy) slows down past a few dozen tokens that share prefixes.
 //!
-//! Tokens shorter than seven bytes (few) are searched one by one with
-//! `memmem`.
+//! Tokens shorter than seven bytes, and those whose every run of windows
+//! holds a common one (`get the`), are few: they are searched all at once with
+//! Teddy (SIMD), or one by one with `memmem` where Teddy is not available.
 //!
 //! The text and tokens are compared as bytes: the caller lowercases both.
 
+use aho_corasick::{Span, packed};
 use memchr::memmem;
 
 const TABLE_BITS: u32 = 17;
@@ -31,6 +33,15 @@ const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
 const STRIDE: usize = 4;
 const MIN_LEN: usize = STRIDE + 3;
 
+/// How the tokens without a run of rare windows are searched.
+#[derive(Debug)]
+enum Short {
+    /// All at once, with Teddy (SIMD) where the CPU has it: a few tokens.
+    Packed(packed::Searcher),
+    /// One `memmem` pass each.
+    Each(Vec<memmem::Finder<'static>>),
+}
+
 /// Finds every occurrence of every token (overlaps included).
 #[derive(Debug)]
 pub(crate) struct Grams {
@@ -39,8 +50,10 @@ pub(crate) struct Grams {
     /// `(hash, token, offset of the window in the token)`, sorted by hash.
     windows: Vec<(u32, u32, u32)>,
     tokens: Vec<Vec<u8>>,
-    /// Tokens shorter than `MIN_LEN`: `(token, finder)`.
-    short: Vec<(u32, memmem::Finder<'static>)>,
+    /// Tokens shorter than `MIN_LEN`, or without a run of rare windows
+    /// (see [`rarest_windows`]), by their index in `short_ids`.
+    short: Short,
+    short_ids: Vec<u32>,
 }
 
 impl Grams {
@@ -48,14 +61,18 @@ impl Grams {
     pub fn new(tokens: &[Vec<u8>]) -> Grams {
         let mut table = Box::new([0u64; TABLE_WORDS]);
         let mut windows = Vec::new();
-        let mut short = Vec::new();
+        let mut short_ids = Vec::new();
+        let mut common: Vec<u32> = COMMON_WINDOWS
+            .iter()
+            .map(|w| hash(u32::from_le_bytes(**w)))
+            .collect();
+        common.sort_unstable();
         for (i, t) in tokens.iter().enumerate() {
             assert!(!t.is_empty(), "empty token");
-            if t.len() < MIN_LEN {
-                short.push((i as u32, memmem::Finder::new(t).into_owned()));
+            let Some(first) = rarest_windows(t, &common) else {
+                short_ids.push(i as u32);
                 continue;
-            }
-            let first = rarest_windows(t);
+            };
             for at in first..first + STRIDE {
                 let h = hash(window(t, at));
                 table[(h / 64) as usize] |= 1 << (h % 64);
@@ -63,23 +80,56 @@ impl Grams {
             }
         }
         windows.sort_unstable();
+        let short_tokens = short_ids.iter().map(|&i| &tokens[i as usize]);
+        let short = match packed::Config::new()
+            .builder()
+            .extend(short_tokens.clone())
+            .build()
+        {
+            Some(teddy) if !short_ids.is_empty() => Short::Packed(teddy),
+            _ => Short::Each(
+                short_tokens
+                    .map(|t| memmem::Finder::new(t).into_owned())
+                    .collect(),
+            ),
+        };
         Grams {
             table,
             windows,
             tokens: tokens.to_vec(),
             short,
+            short_ids,
         }
     }
 
     /// Calls `found(token, start)` for every occurrence of a token in `hay`,
     /// in no particular order.
     pub fn find_all(&self, hay: &[u8], mut found: impl FnMut(u32, usize)) {
-        for (id, f) in &self.short {
-            // `find_iter` would skip overlapping occurrences (`aa` in `aaa`).
-            let mut from = 0;
-            while let Some(at) = f.find(&hay[from..]) {
-                found(*id, from + at);
-                from += at + 1;
+        match &self.short {
+            Short::Packed(teddy) => {
+                // Restarted one byte after each match, so that overlapping
+                // occurrences are found too; where several tokens start at
+                // one offset, each is compared there.
+                let mut from = 0;
+                while let Some(m) = teddy.find_in(hay, Span::from(from..hay.len())) {
+                    for (&id, t) in self.short_ids.iter().zip(self.short_tokens()) {
+                        if hay[m.start()..].starts_with(t) {
+                            found(id, m.start());
+                        }
+                    }
+                    from = m.start() + 1;
+                }
+            }
+            Short::Each(finders) => {
+                for (&id, f) in self.short_ids.iter().zip(finders) {
+                    // `find_iter` would skip overlapping occurrences (`aa`
+                    // in `aaa`).
+                    let mut from = 0;
+                    while let Some(at) = f.find(&hay[from..]) {
+                        found(id, from + at);
+                        from += at + 1;
+                    }
+                }
             }
         }
         if self.windows.is_empty() {
@@ -93,6 +143,10 @@ impl Grams {
                 self.check(hay, n * STRIDE, h, &mut found);
             }
         }
+    }
+
+    fn short_tokens(&self) -> impl Iterator<Item = &[u8]> {
+        self.short_ids.iter().map(|&i| &self.tokens[i as usize][..])
     }
 
     /// The tokens with a window that hashes to `h`, compared where that
@@ -126,14 +180,69 @@ fn hash(w: u32) -> u32 {
 }
 
 /// The offset of the `STRIDE` consecutive windows of `token` least likely
-/// in English text, by the sum over them of the product of rough byte
-/// frequencies (in parts per thousand).
-fn rarest_windows(token: &[u8]) -> usize {
-    let cost = |at: usize| -> f64 { token[at..at + 4].iter().map(|&b| freq(b)).product() };
-    let run = |at: usize| -> f64 { (at..at + STRIDE).map(cost).sum() };
+/// in English text, by the sum of their [`window_cost`]; `None` when the
+/// token is too short, or when every such run has one of the most common
+/// windows (`get the`): such tokens are searched on their own. `common`
+/// holds the hashes of [`COMMON_WINDOWS`], sorted.
+fn rarest_windows(token: &[u8], common: &[u32]) -> Option<usize> {
+    if token.len() < MIN_LEN {
+        return None;
+    }
+    let costs: Vec<f64> = token.windows(4).map(|w| window_cost(w, common)).collect();
+    let run = |at: usize| -> f64 { costs[at..at + STRIDE].iter().sum() };
     (0..=token.len() - MIN_LEN)
         .min_by(|&a, &b| run(a).total_cmp(&run(b)))
-        .expect("token has MIN_LEN bytes or more")
+        .filter(|&at| run(at) < COMMON_COST)
+}
+
+/// The 256 most common four-byte windows of lowercased English news prose
+/// (counted over the scraped-article corpus, most common first). Together
+/// they make up a fifth of all windows of prose, so a token window among
+/// them would be looked at all the time; the byte-frequency model alone
+/// rates some of them (` the`) as rare.
+const COMMON_WINDOWS: [&[u8; 4]; 256] = [
+    b" the", b"the ", b"ing ", b"and ", b" and", b" to ", b" of ", b" in ", b"her ", b" tha",
+    b"hat ", b"that", b" her", b" for", b"with", b" wit", b" on ", b"ith ", b"his ", b"n th",
+    b"for ", b"t th", b" she", b" was", b" is ", b"tion", b"d th", b"ther", b"was ", b"she ",
+    b" you", b"ng t", b"he s", b"ed t", b"e th", b" thi", b"ted ", b"out ", b"s th", b"ter ",
+    b"f th", b"e to", b"of t", b"ting", b" it ", b" at ", b"ion ", b" as ", b"d to", b"in t",
+    b" his", b"he w", b"s an", b"r th", b" hav", b" sta", b" he ", b"ave ", b"ere ", b"he c",
+    b"ent ", b"this", b"ng a", b"atio", b"thin", b"you ", b", an", b"on t", b" sho", b"nd t",
+    b" be ", b"have", b"e of", b"at t", b"but ", b"e an", b"ight", b", th", b"een ", b"ever",
+    b"g th", b"they", b"are ", b"er t", b" not", b"lly ", b" has", b" con", b"here", b"e in",
+    b"ment", b"one ", b"ed a", b"hing", b"to t", b"nce ", b" but", b"ding", b"ally", b" fro",
+    b"all ", b"has ", b" rea", b" new", b" com", b"s to", b"heir", b" eve", b"from", b"e wa",
+    b" all", b"o th", b"he p", b"hen ", b"ring", b" abo", b"rom ", b"abou", b"s a ", b"bout",
+    b"thei", b" are", b"red ", b"er a", b"eir ", b"our ", b"time", b"e co", b" out", b"t to",
+    b" whe", b" who", b"king", b"hey ", b"ore ", b"year", b"s of", b" 201", b" pro", b"he f",
+    b"ill ", b"s in", b"ould", b" whi", b"othe", b"just", b"not ", b" cou", b"star", b"e re",
+    b"t of", b"he t", b"he a", b"e ha", b"like", b" by ", b"ver ", b"in a", b". th", b"g to",
+    b" a s", b"ght ", b"est ", b" wor", b"as a", b"er, ", b"he m", b" jus", b", wh", b" an ",
+    b"ust ", b" pre", b" lik", b"to b", b"he b", b"he r", b"old ", b"son ", b" tim", b" mar",
+    b" wil", b"n a ", b"ions", b"show", b"ess ", b"who ", b"some", b"when", b"d in", b" sai",
+    b"will", b" mor", b"port", b"ough", b"very", b" int", b"to s", b"how ", b"said", b"e be",
+    b"ome ", b"n an", b"e a ", b"d a ", b"er s", b"fter", b"nd s", b"nd a", b"h th", b"more",
+    b"t wa", b"afte", b"new ", b" so ", b"ut t", b"or t", b" we ", b" bee", b" one", b"e sh",
+    b" cha", b"ate ", b" my ", b" had", b"uld ", b"real", b"been", b"he d", b"ers ", b" see",
+    b"ike ", b" get", b"sing", b"he h", b" som", b"d he", b"s be", b" act", b" can", b" yea",
+    b"on a", b" up ", b"what", b" par", b"ple ", b"over", b"nd h", b"nd i", b"ress", b"had ",
+    b"ive ", b" aft", b"ed o", b"es a", b"e st", b"sed ",
+];
+
+/// Above any product of four byte frequencies (180^4 is about 1e9).
+const COMMON_COST: f64 = 1e12;
+
+/// The relative likelihood of window `w` in English prose: the product of
+/// rough byte frequencies, raised for the most common windows and for those
+/// that share their bit in the table (`common_hashes`, sorted).
+fn window_cost(w: &[u8], common_hashes: &[u32]) -> f64 {
+    let base: f64 = w.iter().map(|&b| freq(b)).product();
+    // A window that hashes like a common one sets the same bit.
+    if common_hashes.binary_search(&hash(window(w, 0))).is_ok() {
+        base + COMMON_COST
+    } else {
+        base
+    }
 }
 
 /// Rough frequency of a byte in lowercased English prose, per thousand.
