@@ -35,6 +35,7 @@ use crate::matcher::{Hit, Matcher, Scratch};
 use crate::patterns::Scope;
 use crate::prefilter::Skipper;
 use crate::report::{Observer, Removal};
+use crate::shapes;
 use crate::text::{self, Shape};
 
 /// The decision for one line.
@@ -212,7 +213,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             }
         }
 
-        if self.hold_max > 0 && text::is_short(line) && shape_of(line).is_card_line() {
+        if self.hold_max > 0 && text::is_held_card_line(line) {
             let mut held = self.spare.pop().unwrap_or_default();
             held.text.clear();
             held.text.extend_from_slice(line);
@@ -339,12 +340,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         if self.matcher.shapes.is_empty() || line.len() > 600 {
             return None;
         }
-        let (lo, hi) = text::trim_range(line);
-        let line = std::str::from_utf8(&line[lo..hi]).ok()?;
+        // What the shapes' gates look at, computed once for all of them.
+        let line = shapes::Line::new(line);
         self.matcher.shapes.iter().copied().find(|&id| {
             self.matcher.rules[id as usize]
                 .shape
-                .is_some_and(|k| k.matches_str(line))
+                .is_some_and(|k| k.matches_line(&line))
         })
     }
 

@@ -771,44 +771,65 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
+    /// The shape of `line`. The detector only ever sees valid UTF-8 (the
+    /// decoder guarantees it); invalid bytes would be read as U+FFFD.
     pub(crate) fn of(line: &[u8]) -> Shape {
-        let (lo, hi) = trim_range(line);
+        match std::str::from_utf8(line) {
+            Ok(s) => Shape::of_str(s),
+            Err(_) => Shape::of_str(&String::from_utf8_lossy(line)),
+        }
+    }
+
+    /// The shape of a line already known to be UTF-8.
+    pub(crate) fn of_str(line: &str) -> Shape {
+        let (lo, hi) = trim_range(line.as_bytes());
+        // Trimming removes whole whitespace characters: `lo` and `hi` are on
+        // character boundaries.
         let s = &line[lo..hi];
+        let b = s.as_bytes();
         let mut shape = Shape {
             len: s.len() as u32,
             ..Shape::default()
         };
         let mut i = 0;
-        while i < s.len() {
-            let w = ws_len(&s[i..]);
+        while i < b.len() {
+            let w = ws_len(&b[i..]);
             if w > 0 {
                 i += w;
                 continue;
             }
-            let t = token_len(&s[i..]);
+            let t = token_len(&b[i..]);
+            // A token ends at whitespace or at the end: a character boundary.
             let tok = &s[i..i + t];
             shape.words += 1;
             // Letters of the token, skipping leading quotes and brackets.
             let start = tok
-                .iter()
-                .position(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
+                .bytes()
+                .position(|b| b.is_ascii_alphanumeric() || b >= 0x80);
             if let Some(st) = start {
-                shape.has_alnum |= tok[st..].iter().any(|b| b.is_ascii_alphanumeric())
-                    || char_at(tok, st).is_some_and(char::is_alphanumeric);
-                let letters = std::str::from_utf8(&tok[st..])
-                    .map(|w| w.chars().take_while(|c| c.is_alphabetic()).count())
-                    .unwrap_or(0);
+                // `st` is an ASCII byte or the lead byte of a character.
+                let word = &tok[st..];
+                let c0 = word.chars().next();
+                shape.has_alnum = shape.has_alnum
+                    || word.bytes().any(|b| b.is_ascii_alphanumeric())
+                    || c0.is_some_and(char::is_alphanumeric);
+                // Only "four or more letters" matters: stop counting at four.
+                let letters = word
+                    .chars()
+                    .take_while(|c| c.is_alphabetic())
+                    .take(4)
+                    .count();
                 if letters >= 4 {
                     shape.long_words += 1;
-                    if char_at(tok, st).is_some_and(char::is_uppercase) {
+                    if c0.is_some_and(char::is_uppercase) {
                         shape.capitalised += 1;
                     }
                 }
             }
             i += t;
         }
-        shape.terminal = ends_sentence(s);
-        shape.period = ends_with_period(s);
+        shape.terminal = ends_sentence(b);
+        shape.period = ends_with_period(b);
         shape
     }
 
@@ -837,11 +858,29 @@ impl Shape {
 }
 
 /// True when `s` (trimmed) ends in a full stop, looking through closing
-/// quotes and brackets. An ellipsis is not a full stop.
+/// quotes and brackets. An ellipsis is not a full stop (but `...)` is: the
+/// ellipsis test looks at the very end).
+///
+/// Read from the end byte by byte, without decoding: on UTF-8 (all the
+/// detector sees) this is `ends_with_period_str`, which reads characters,
+/// because the closers are ASCII or the UTF-8 of `”`, `’` and `»`, and the
+/// bytes of another character are no `.` and end no closer.
 fn ends_with_period(s: &[u8]) -> bool {
-    let Ok(s) = std::str::from_utf8(s) else {
-        return false;
-    };
+    let mut rest = s;
+    loop {
+        match rest {
+            [.., b'.'] => return !s.ends_with(b"..."),
+            [head @ .., b'"' | b'\'' | b')' | b']' | b'*']
+            | [head @ .., 0xe2, 0x80, 0x9d | 0x99]
+            | [head @ .., 0xc2, 0xbb] => rest = head,
+            _ => return false,
+        }
+    }
+}
+
+/// The reference for [`ends_with_period`], on characters.
+#[cfg(test)]
+fn ends_with_period_str(s: &str) -> bool {
     for c in s.chars().rev() {
         match c {
             '.' => return !s.ends_with("..."),
@@ -852,6 +891,48 @@ fn ends_with_period(s: &[u8]) -> bool {
     false
 }
 
+/// `is_short(line) && Shape::of(line).is_card_line()`, the test for holding
+/// a line back for block rules, without the rest of the shape: a card line
+/// needs only the length, the word count and whether the line ends in a
+/// full stop. It runs on most lines.
+pub(crate) fn is_held_card_line(line: &[u8]) -> bool {
+    // `is_short` rules out most lines in a vectorised pass. When it holds,
+    // there are at most 16 words (`has_more_words` is exact or says yes too
+    // often, never no), which is `Shape::is_short`; what is left of
+    // `Shape::is_card_line` is "not a statement", and the exact word count
+    // is needed only for a line that ends in a full stop.
+    if !is_short(line) {
+        return false;
+    }
+    let (lo, hi) = trim_range(line);
+    let s = &line[lo..hi];
+    !(ends_with_period(s) && has_words(s, 4))
+}
+
+/// `count_words(s) >= n`, counting only as far as the `n`th word.
+fn has_words(s: &[u8], n: usize) -> bool {
+    let mut words = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < s.len() {
+        let w = ws_len(&s[i..]);
+        if w > 0 {
+            in_word = false;
+            i += w;
+        } else {
+            if !in_word {
+                words += 1;
+                if words >= n {
+                    return true;
+                }
+            }
+            in_word = true;
+            i += 1;
+        }
+    }
+    words >= n
+}
+
 /// `Shape::of(line).is_short()`, without the rest of the shape: at most 160
 /// bytes and 16 words. Every short line is held back for block rules, so
 /// this runs on most lines.
@@ -860,10 +941,13 @@ pub(crate) fn is_short(line: &[u8]) -> bool {
     hi - lo <= SHORT_LEN as usize && !has_more_words(&line[lo..hi], SHORT_WORDS as usize)
 }
 
-/// `count_words(s) > n`. Counting only ASCII whitespace, without branches
-/// (a word starts where whitespace is followed by anything else), counts
-/// no more words than there are; the exact count is needed only when that
-/// is not already too many and the text is not ASCII.
+/// `count_words(s) > n`, nearly: counting only ASCII whitespace, without
+/// branches (a word starts where whitespace is followed by anything else);
+/// the exact count is needed only when that is not already too many and
+/// the text has a Unicode space. The ASCII count can be too high, never too
+/// low: a Unicode space between ASCII spaces (`a \u{a0} b`) counts as a
+/// word. So this never says no when there are more than `n` words, but may
+/// say yes when there are not (and `is_short` with it).
 fn has_more_words(s: &[u8], n: usize) -> bool {
     // 1 for ASCII whitespace (space, and `\t` to `\r`), else 0; written with
     // bit operations so that the loop vectorises.
@@ -878,12 +962,12 @@ fn has_more_words(s: &[u8], n: usize) -> bool {
     if ascii_words as usize > n {
         return true;
     }
-    // Only Unicode spaces (all of them start with a byte from 0xC2 on) can
-    // split more words.
-    let has_unicode_space = s
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b >= 0xc2 && ws_len(&s[i..]) > 0);
+    // Only Unicode spaces can split more words. Their lead bytes are 0xC2,
+    // 0xE1, 0xE2 and 0xE3 (no other byte starts one): found with `memchr`.
+    let space_at = |i: usize| ws_len(&s[i..]) > 0;
+    let has_unicode_space = !s.is_ascii()
+        && (memchr::memchr3_iter(0xc2, 0xe2, 0xe3, s).any(space_at)
+            || memchr::memchr_iter(0xe1, s).any(space_at));
     has_unicode_space && count_words(s) > n
 }
 
@@ -893,10 +977,27 @@ const SHORT_WORDS: u32 = 16;
 
 /// True when `s` (trimmed) ends in sentence punctuation, looking through
 /// closing quotes and brackets.
+///
+/// Read from the end byte by byte, without decoding: on UTF-8 (all the
+/// detector sees) this is `ends_sentence_str`, which reads characters,
+/// because `…` and the closers `”`, `’` and `»` are matched as their UTF-8,
+/// and the bytes of another character end none of these.
 pub(crate) fn ends_sentence(s: &[u8]) -> bool {
-    let Ok(s) = std::str::from_utf8(s) else {
-        return false;
-    };
+    let mut rest = s;
+    loop {
+        match rest {
+            [.., b'.' | b'!' | b'?'] | [.., 0xe2, 0x80, 0xa6] => return true,
+            [head @ .., b'"' | b'\'' | b')' | b']' | b'*']
+            | [head @ .., 0xe2, 0x80, 0x9d | 0x99]
+            | [head @ .., 0xc2, 0xbb] => rest = head,
+            _ => return false,
+        }
+    }
+}
+
+/// The reference for [`ends_sentence`], on characters.
+#[cfg(test)]
+fn ends_sentence_str(s: &str) -> bool {
     for c in s.chars().rev() {
         match c {
             '.' | '!' | '?' | '…' => return true,
@@ -1039,5 +1140,165 @@ mod tests {
         assert!(!s.is_prose() && s.is_short());
         assert!(Shape::of("He said “no.”".as_bytes()).terminal);
         assert!(!Shape::of(" — ".as_bytes()).has_alnum);
+    }
+
+    /// The line features as they were computed before they were made
+    /// cheap: the references for the property tests below.
+    mod reference {
+        use super::super::*;
+
+        pub fn shape_of(line: &[u8]) -> Shape {
+            let (lo, hi) = trim_range(line);
+            let s = &line[lo..hi];
+            let mut shape = Shape {
+                len: s.len() as u32,
+                ..Shape::default()
+            };
+            let mut i = 0;
+            while i < s.len() {
+                let w = ws_len(&s[i..]);
+                if w > 0 {
+                    i += w;
+                    continue;
+                }
+                let t = token_len(&s[i..]);
+                let tok = &s[i..i + t];
+                shape.words += 1;
+                let start = tok
+                    .iter()
+                    .position(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
+                if let Some(st) = start {
+                    shape.has_alnum |= tok[st..].iter().any(|b| b.is_ascii_alphanumeric())
+                        || char_at(tok, st).is_some_and(char::is_alphanumeric);
+                    let letters = std::str::from_utf8(&tok[st..])
+                        .map(|w| w.chars().take_while(|c| c.is_alphabetic()).count())
+                        .unwrap_or(0);
+                    if letters >= 4 {
+                        shape.long_words += 1;
+                        if char_at(tok, st).is_some_and(char::is_uppercase) {
+                            shape.capitalised += 1;
+                        }
+                    }
+                }
+                i += t;
+            }
+            let text = std::str::from_utf8(s).ok();
+            shape.terminal = text.is_some_and(ends_sentence_str);
+            shape.period = text.is_some_and(ends_with_period_str);
+            shape
+        }
+
+        pub fn has_unicode_space(s: &[u8]) -> bool {
+            s.iter()
+                .enumerate()
+                .any(|(i, &b)| b >= 0xc2 && ws_len(&s[i..]) > 0)
+        }
+
+        /// The old `has_more_words`, with its byte-by-byte scan.
+        pub fn has_more_words(s: &[u8], n: usize) -> bool {
+            let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
+            let first = s.first().map_or(0, |&b| ws(b) ^ 1);
+            let starts: u32 = s
+                .iter()
+                .zip(&s[s.len().min(1)..])
+                .map(|(&a, &b)| u32::from(ws(a) & (ws(b) ^ 1)))
+                .sum();
+            if (u32::from(first) + starts) as usize > n {
+                return true;
+            }
+            has_unicode_space(s) && count_words(s) > n
+        }
+    }
+
+    /// Lines of words, numbers, punctuation, quotes, closers and all kinds
+    /// of whitespace, long and short.
+    fn line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(vec![
+            "word",
+            "Word",
+            "WORDS",
+            "the",
+            "a",
+            "Éclair",
+            "naïve",
+            "İstanbul",
+            "4",
+            "302",
+            "well-known",
+            "(Photo",
+            "AP)",
+            "“Quoted",
+            "it’s",
+            "end.",
+            "end...",
+            "end…",
+            "end!",
+            "why?",
+            "“no.”",
+            "(yes.)",
+            "«ok»",
+            "x*",
+            "done.)",
+            "so...)",
+            "—",
+            "-",
+            "|",
+            ".",
+            "…",
+            "”",
+            "’",
+            "»",
+            "\u{fffd}",
+            "日本語",
+            "ǅemal",
+        ]);
+        let space = prop::sample::select(vec![
+            " ", " ", " ", "  ", "\t", "\u{a0}", " \u{a0} ", "\u{2009}", "\u{3000}", "\u{1680}",
+            "\u{85}", "\u{202f}", "\u{205f}", "\u{2028}",
+        ]);
+        (space.clone(), prop::collection::vec((piece, space), 0..30)).prop_map(|(lead, v)| {
+            let mut s = lead.to_string();
+            for (p, sp) in v {
+                s.push_str(p);
+                s.push_str(sp);
+            }
+            s
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn shape_of_agrees_with_reference(s in line()) {
+            proptest::prop_assert_eq!(Shape::of(s.as_bytes()), reference::shape_of(s.as_bytes()));
+        }
+
+        #[test]
+        fn held_card_line_agrees_with_reference(s in line()) {
+            let b = s.as_bytes();
+            proptest::prop_assert_eq!(
+                is_held_card_line(b),
+                is_short(b) && reference::shape_of(b).is_card_line()
+            );
+        }
+
+        #[test]
+        fn has_more_words_agrees_with_reference(s in line(), n in 0usize..20) {
+            let (lo, hi) = trim_range(s.as_bytes());
+            let t = &s.as_bytes()[lo..hi];
+            proptest::prop_assert_eq!(has_more_words(t, n), reference::has_more_words(t, n));
+            // Never a no when there are more words.
+            proptest::prop_assert!(count_words(t) <= n || has_more_words(t, n));
+        }
+
+        #[test]
+        fn line_ends_agree_with_reference(s in line()) {
+            let (lo, hi) = trim_range(s.as_bytes());
+            let t = &s[lo..hi];
+            proptest::prop_assert_eq!(ends_sentence(t.as_bytes()), ends_sentence_str(t));
+            proptest::prop_assert_eq!(ends_with_period(t.as_bytes()), ends_with_period_str(t));
+        }
     }
 }
