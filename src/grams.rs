@@ -18,8 +18,9 @@
 //! search (Teddy) slows down past a few dozen tokens that share prefixes.
 //!
 //! Tokens shorter than seven bytes, and those whose every run of windows
-//! holds a common one (`get the`), are few: they are searched all at once with
-//! Teddy (SIMD), or one by one with `memmem` where Teddy is not available.
+//! holds a common one (`get the`), are few: they are searched all at once
+//! with Teddy (SIMD), except those of one or two bytes (and all of them
+//! where Teddy is not available), which get a `memmem` pass each.
 //!
 //! The text and tokens are compared as bytes: the caller lowercases both.
 
@@ -33,15 +34,6 @@ const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
 const STRIDE: usize = 4;
 const MIN_LEN: usize = STRIDE + 3;
 
-/// How the tokens without a run of rare windows are searched.
-#[derive(Debug)]
-enum Short {
-    /// All at once, with Teddy (SIMD) where the CPU has it: a few tokens.
-    Packed(packed::Searcher),
-    /// One `memmem` pass each.
-    Each(Vec<memmem::Finder<'static>>),
-}
-
 /// Finds every occurrence of every token (overlaps included).
 #[derive(Debug)]
 pub(crate) struct Grams {
@@ -50,10 +42,14 @@ pub(crate) struct Grams {
     /// `(hash, token, offset of the window in the token)`, sorted by hash.
     windows: Vec<(u32, u32, u32)>,
     tokens: Vec<Vec<u8>>,
-    /// Tokens shorter than `MIN_LEN`, or without a run of rare windows
-    /// (see [`rarest_windows`]), by their index in `short_ids`.
-    short: Short,
+    /// Searches (Teddy, SIMD) for the tokens of three bytes or more that
+    /// are shorter than `MIN_LEN` or have no run of rare windows (see
+    /// [`rarest_windows`]): `short_ids`. `None` where the CPU has no Teddy.
+    teddy: Option<packed::Searcher>,
     short_ids: Vec<u32>,
+    /// The other tokens without windows (the shortest, or all of them
+    /// without Teddy), each with its own `memmem` searcher.
+    each: Vec<(u32, memmem::Finder<'static>)>,
 }
 
 impl Grams {
@@ -80,56 +76,57 @@ impl Grams {
             }
         }
         windows.sort_unstable();
-        let short_tokens = short_ids.iter().map(|&i| &tokens[i as usize]);
-        let short = match packed::Config::new()
+        // Teddy fingerprints the first bytes of its tokens, up to three:
+        // tokens of one or two bytes would blunt it, and get a `memmem` each.
+        let (teddy_ids, tiny_ids): (Vec<u32>, Vec<u32>) = short_ids
+            .iter()
+            .partition(|&&i| tokens[i as usize].len() >= 3);
+        let teddy = packed::Config::new()
             .builder()
-            .extend(short_tokens.clone())
+            .extend(teddy_ids.iter().map(|&i| &tokens[i as usize]))
             .build()
-        {
-            Some(teddy) if !short_ids.is_empty() => Short::Packed(teddy),
-            _ => Short::Each(
-                short_tokens
-                    .map(|t| memmem::Finder::new(t).into_owned())
-                    .collect(),
-            ),
+            .filter(|_| !teddy_ids.is_empty());
+        let (short_ids, each_ids) = match teddy {
+            Some(_) => (teddy_ids, tiny_ids),
+            None => (Vec::new(), short_ids),
         };
+        let each = each_ids
+            .into_iter()
+            .map(|i| (i, memmem::Finder::new(&tokens[i as usize]).into_owned()))
+            .collect();
         Grams {
             table,
             windows,
             tokens: tokens.to_vec(),
-            short,
+            teddy,
             short_ids,
+            each,
         }
     }
 
     /// Calls `found(token, start)` for every occurrence of a token in `hay`,
     /// in no particular order.
     pub fn find_all(&self, hay: &[u8], mut found: impl FnMut(u32, usize)) {
-        match &self.short {
-            Short::Packed(teddy) => {
-                // Restarted one byte after each match, so that overlapping
-                // occurrences are found too; where several tokens start at
-                // one offset, each is compared there.
-                let mut from = 0;
-                while let Some(m) = teddy.find_in(hay, Span::from(from..hay.len())) {
-                    for (&id, t) in self.short_ids.iter().zip(self.short_tokens()) {
-                        if hay[m.start()..].starts_with(t) {
-                            found(id, m.start());
-                        }
+        if let Some(teddy) = &self.teddy {
+            // Restarted one byte after each match, so that overlapping
+            // occurrences are found too; where several tokens start at one
+            // offset, each is compared there.
+            let mut from = 0;
+            while let Some(m) = teddy.find_in(hay, Span::from(from..hay.len())) {
+                for (&id, t) in self.short_ids.iter().zip(self.short_tokens()) {
+                    if hay[m.start()..].starts_with(t) {
+                        found(id, m.start());
                     }
-                    from = m.start() + 1;
                 }
+                from = m.start() + 1;
             }
-            Short::Each(finders) => {
-                for (&id, f) in self.short_ids.iter().zip(finders) {
-                    // `find_iter` would skip overlapping occurrences (`aa`
-                    // in `aaa`).
-                    let mut from = 0;
-                    while let Some(at) = f.find(&hay[from..]) {
-                        found(id, from + at);
-                        from += at + 1;
-                    }
-                }
+        }
+        for (id, f) in &self.each {
+            // `find_iter` would skip overlapping occurrences (`aa` in `aaa`).
+            let mut from = 0;
+            while let Some(at) = f.find(&hay[from..]) {
+                found(*id, from + at);
+                from += at + 1;
             }
         }
         if self.windows.is_empty() {

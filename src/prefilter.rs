@@ -56,8 +56,10 @@ const BLOCK: usize = 64 * 1024;
 /// The prefilter of one set of rules. Built with the matcher, immutable.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
-    /// Searches lowercased text for the trigger tokens.
-    finder: Option<Grams>,
+    /// Searches lowercased text for the trigger tokens (ids
+    /// `0..triggers.len()`, the same as in `triggers`), then for the
+    /// whitespace sentinels of three bytes.
+    finder: Grams,
     triggers: Vec<Trigger>,
     /// Indexes into `triggers`, by the first byte of the token.
     by_first: Vec<Vec<u32>>,
@@ -163,8 +165,17 @@ impl Prefilter {
         }
         let triggers = group_triggers(&wants);
         // Sentinels come first: where one starts, it is the match reported.
-        let finder = (!triggers.is_empty())
-            .then(|| Grams::new(&triggers.iter().map(|t| t.token.clone()).collect::<Vec<_>>()));
+        // One search for the trigger tokens and the whitespace sentinels of
+        // three bytes (Unicode spaces; their lead bytes 0xE1-0xE3 also lead
+        // curly quotes and dashes, too common for a `memchr`).
+        let mut tokens: Vec<Vec<u8>> = triggers.iter().map(|t| t.token.clone()).collect();
+        tokens.extend(
+            matcher::SENTINELS
+                .iter()
+                .filter(|s| s.len() == 3)
+                .map(|s| s.as_bytes().to_vec()),
+        );
+        let finder = Grams::new(&tokens);
         let mut start_rules_by_byte = vec![Vec::new(); 256];
         for &id in &start_rules {
             for b in 0..=255u8 {
@@ -369,8 +380,8 @@ impl Prefilter {
             token: false,
         };
         // Sentinels: tab, vertical tab, form feed; a CR that is not part of
-        // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); the Unicode
-        // spaces of three bytes (all led by 0xE1, 0xE2 or 0xE3); two spaces.
+        // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); two spaces.
+        // The Unicode spaces of three bytes are found with the tokens.
         flags.extend(memchr3_iter(b'\t', 0x0b, 0x0c, block).map(sentinel));
         for i in memchr2_iter(b'\r', 0xc2, block) {
             let next = block.get(i + 1).copied();
@@ -382,26 +393,20 @@ impl Prefilter {
                 flags.push(sentinel(i));
             }
         }
-        for i in memchr3_iter(0xe1, 0xe2, 0xe3, block) {
-            if block.get(i..i + 3).is_some_and(is_wide_space) {
-                flags.push(sentinel(i));
-            }
-        }
         flags.extend(memmem::find_iter(block, b"  ").map(sentinel));
-        if let Some(finder) = &self.finder {
-            sk.lower.resize(block.len(), 0);
-            let dst = &mut sk.lower[..block.len()];
-            for i in 0..block.len() {
-                dst[i] = lower(block[i]);
-            }
-            sk.lower_base = base;
-            finder.find_all(&sk.lower, |_, i| {
-                flags.push(Flag {
-                    at: base + i as u64,
-                    token: true,
-                })
-            });
+        sk.lower.resize(block.len(), 0);
+        let dst = &mut sk.lower[..block.len()];
+        for i in 0..block.len() {
+            dst[i] = lower(block[i]);
         }
+        sk.lower_base = base;
+        let triggers = self.triggers.len();
+        self.finder.find_all(&sk.lower, |id, i| {
+            flags.push(Flag {
+                at: base + i as u64,
+                token: (id as usize) < triggers,
+            })
+        });
         flags.sort_unstable_by_key(|f| f.at);
     }
 }
@@ -428,11 +433,6 @@ fn group_triggers(wants: &[(u32, String, Option<usize>)]) -> Vec<Trigger> {
         }
     }
     triggers
-}
-
-/// One of the matcher's whitespace sentinels of three bytes.
-fn is_wide_space(b: &[u8]) -> bool {
-    matcher::SENTINELS.iter().any(|s| s.as_bytes() == b)
 }
 
 /// ASCII lowercase without a branch, so the copy loop vectorises.
