@@ -434,6 +434,9 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         end: usize,
         line: &[u8],
     ) {
+        if !self.observer.wants_removals() {
+            return;
+        }
         let r = &self.matcher.rules[rule as usize];
         let removed = String::from_utf8_lossy(&line[start..end]);
         self.observer.removal(&Removal {

@@ -517,8 +517,8 @@ fn hole_ends(h: Hole, hay: &[u8], pos: usize, out: &mut Ends) {
             }
         }
         Hole::Headline => {
-            let words = text::count_words(rest);
-            if (1..=30).contains(&words) {
+            // One to thirty words, counting no further than 31.
+            if text::has_words(rest, 1) && !text::has_words(rest, 31) {
                 out.push(hay.len());
             }
         }

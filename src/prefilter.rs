@@ -67,6 +67,8 @@ pub(crate) struct Prefilter {
     /// only, lowercased), each with its rule, sorted, so that those with a
     /// given prefix are one range of it.
     starts: Vec<(Vec<u8>, u32)>,
+    /// `start_key` of each of `starts` (sorted too).
+    start_keys: Vec<u16>,
     /// The bytes that literals of one byte are, as a bitmap.
     start_singles: [u64; 4],
     /// Their first two bytes, ASCII-lowercased, as a bitmap indexed by
@@ -212,6 +214,7 @@ impl Prefilter {
             finder,
             triggers,
             by_first,
+            start_keys: starts.iter().map(|(l, _)| start_key(l)).collect(),
             starts,
             start_singles,
             start_pairs,
@@ -315,22 +318,27 @@ impl Prefilter {
         // (the literal alone says too often "maybe": `By ` starts many
         // sentences that are no byline).
         let rest = &hay[s..];
-        let matches_from = |prefix: &[u8]| {
-            let from = self.starts.partition_point(|(l, _)| l.as_slice() < prefix);
-            self.starts[from..]
+        let matches_from = |key: u16, single: bool| {
+            let from = self.start_keys.partition_point(|&k| k < key);
+            self.start_keys[from..]
                 .iter()
-                .take_while(|(l, _)| l.starts_with(prefix))
-                .filter(|(l, _)| prefix.len() > 1 || l.len() == 1)
-                .any(|(l, id)| {
+                .take_while(|&&k| k == key)
+                .zip(&self.starts[from..])
+                .filter(|(_, (l, _))| single == (l.len() == 1))
+                .any(|(_, (l, id))| {
                     rest.len() >= l.len()
                         && rest[..l.len()].eq_ignore_ascii_case(l)
                         && matcher::may_match_at(&rules[*id as usize], hay, s)
                 })
         };
-        if self.start_singles[usize::from(b0) / 64] & (1 << (b0 % 64)) != 0 && matches_from(&[b0]) {
+        if self.start_singles[usize::from(b0) / 64] & (1 << (b0 % 64)) != 0
+            && matches_from(start_key(&[b0]), true)
+        {
             return true;
         }
-        if self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0 && matches_from(&[b0, b1]) {
+        if self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0
+            && matches_from(start_key(&[b0, b1]), false)
+        {
             return true;
         }
         let b = hay.get(s).copied().unwrap_or(0);
@@ -394,11 +402,8 @@ impl Prefilter {
             }
         }
         flags.extend(memmem::find_iter(block, b"  ").map(sentinel));
-        sk.lower.resize(block.len(), 0);
-        let dst = &mut sk.lower[..block.len()];
-        for i in 0..block.len() {
-            dst[i] = lower(block[i]);
-        }
+        sk.lower.clear();
+        sk.lower.extend(block.iter().map(|&b| lower(b)));
         sk.lower_base = base;
         let triggers = self.triggers.len();
         self.finder.find_all(&sk.lower, |id, i| {
@@ -433,6 +438,12 @@ fn group_triggers(wants: &[(u32, String, Option<usize>)]) -> Vec<Trigger> {
         }
     }
     triggers
+}
+
+/// The first two bytes of a start literal (the first and 0 for a literal
+/// of one byte), as one number: sorting by literal sorts by key.
+fn start_key(lit: &[u8]) -> u16 {
+    u16::from(lit[0]) << 8 | u16::from(lit.get(1).copied().unwrap_or(0))
 }
 
 /// ASCII lowercase without a branch, so the copy loop vectorises.

@@ -36,6 +36,12 @@ pub struct Removal<'a> {
 pub trait Observer {
     /// Called once per removal, in input order.
     fn removal(&mut self, removal: &Removal<'_>);
+
+    /// False when `removal` ignores everything, so that the cleaner need
+    /// not build the [`Removal`]s. True unless overridden.
+    fn wants_removals(&self) -> bool {
+        true
+    }
 }
 
 impl<F: FnMut(&Removal<'_>)> Observer for F {
@@ -50,6 +56,10 @@ pub struct NoObserver;
 
 impl Observer for NoObserver {
     fn removal(&mut self, _: &Removal<'_>) {}
+
+    fn wants_removals(&self) -> bool {
+        false
+    }
 }
 
 /// Counts of what one or more cleanings did.

@@ -910,7 +910,7 @@ pub(crate) fn is_held_card_line(line: &[u8]) -> bool {
 }
 
 /// `count_words(s) >= n`, counting only as far as the `n`th word.
-fn has_words(s: &[u8], n: usize) -> bool {
+pub(crate) fn has_words(s: &[u8], n: usize) -> bool {
     let mut words = 0;
     let mut in_word = false;
     let mut i = 0;
