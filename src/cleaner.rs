@@ -380,7 +380,11 @@ impl Cleaner {
             let ev = match lines.next() {
                 Ok(Some(ev)) => ev,
                 Ok(None) => break,
-                Err(ReadError::Io(e)) => return Err(CleanError::Read(e)),
+                Err(ReadError::Io(e)) => {
+                    // What was read before the error is cleaned and written.
+                    det.finish().map_err(CleanError::Write)?;
+                    return Err(CleanError::Read(e));
+                }
                 Err(ReadError::Nul(offset)) => {
                     det.finish().map_err(CleanError::Write)?;
                     return Err(CleanError::Binary { offset });

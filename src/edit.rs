@@ -11,9 +11,16 @@ use std::io::{self, Write};
 
 use crate::text;
 
+/// Output is gathered into chunks of this size before it goes to the
+/// writer: most lines are short, and one write per line (two with its line
+/// end) through a `dyn Write` costs more than copying it.
+const OUT_CHUNK: usize = 32 * 1024;
+
 /// Writes the cleaned text.
 pub(crate) struct Editor<W> {
     wtr: W,
+    /// Output not yet handed to `wtr` (less than `OUT_CHUNK` bytes).
+    out: Vec<u8>,
     /// Something has been written: a blank line may now be needed.
     emitted: bool,
     /// A blank line was seen since the last written line.
@@ -28,6 +35,7 @@ impl<W: Write> Editor<W> {
     pub fn new(wtr: W) -> Editor<W> {
         Editor {
             wtr,
+            out: Vec::new(),
             emitted: false,
             blank: false,
             buf: Vec::new(),
@@ -45,7 +53,7 @@ impl<W: Write> Editor<W> {
     /// due.
     fn start_line(&mut self) -> io::Result<()> {
         if self.blank && self.emitted {
-            self.wtr.write_all(b"\n")?;
+            self.put(b"\n")?;
             self.bytes_out += 1;
             self.lines_out += 1;
         }
@@ -56,8 +64,8 @@ impl<W: Write> Editor<W> {
 
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         self.start_line()?;
-        self.wtr.write_all(line)?;
-        self.wtr.write_all(b"\n")?;
+        self.put(line)?;
+        self.put(b"\n")?;
         self.bytes_out += line.len() as u64 + 1;
         self.lines_out += 1;
         Ok(())
@@ -90,25 +98,49 @@ impl<W: Write> Editor<W> {
 
     /// A piece of an overlong line, copied as is.
     pub fn long_piece(&mut self, piece: &[u8]) -> io::Result<()> {
-        self.wtr.write_all(piece)?;
+        self.put(piece)?;
         self.bytes_out += piece.len() as u64;
         Ok(())
     }
 
     /// The end of an overlong line.
     pub fn long_end(&mut self) -> io::Result<()> {
-        self.wtr.write_all(b"\n")?;
+        self.put(b"\n")?;
         self.bytes_out += 1;
         self.lines_out += 1;
         Ok(())
     }
 
+    /// Hands everything written so far to the writer, and flushes it.
     pub fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
         self.wtr.flush()
     }
 
+    /// Appends to the output chunk; a full chunk goes to the writer, and
+    /// data of a chunk or more goes straight through.
+    fn put(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.out.len() + data.len() > OUT_CHUNK {
+            self.drain()?;
+            if data.len() >= OUT_CHUNK {
+                return self.wtr.write_all(data);
+            }
+        }
+        self.out.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.wtr.write_all(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
     #[cfg(test)]
-    pub fn into_inner(self) -> W {
+    pub fn into_inner(mut self) -> W {
+        self.drain().expect("test writers do not fail");
         self.wtr
     }
 }

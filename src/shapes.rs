@@ -144,8 +144,11 @@ impl ShapeKind {
             // The full test's checks of the first token: no list number
             // (`6.`), and, as every token, a number, `/`, bracket-like
             // punctuation or a counter word.
+            // A counter has a number (`is_number`: digits first, after
+            // brackets and punctuation), so the line has an ASCII digit.
             ShapeKind::Counter => {
                 short
+                    && bytes.iter().any(u8::is_ascii_digit)
                     && line
                         .first_text
                         .is_none_or(|t| !is_list_number(t) && counter_token(t))
