@@ -18,8 +18,6 @@
 
 use std::cell::OnceCell;
 
-use memchr::memchr3;
-
 use crate::text;
 
 /// A built-in line shape.
@@ -160,7 +158,7 @@ impl ShapeKind {
             // `www.` it starts with then starts the token after its `(`s.
             ShapeKind::LinkLine => {
                 short
-                    && (memchr::memchr2(b'@', b'/', first).is_some() || {
+                    && (first.iter().any(|&b| matches!(b, b'@' | b'/')) || {
                         let mut t = first;
                         while let [b'(', rest @ ..] = t {
                             t = rest;
@@ -626,7 +624,8 @@ fn could_be_credit_line(line: &[u8]) -> bool {
         return false;
     }
     let (lo, hi) = text::trim_range(line);
-    if memchr3(b'/', b'|', b'-', line).is_none() && !ends_with_images(&line[lo..hi]) {
+    // Lines here are short: a plain loop beats a `memchr` call.
+    if !line.iter().any(|&b| matches!(b, b'/' | b'|' | b'-')) && !ends_with_images(&line[lo..hi]) {
         return false;
     }
     let mut words = 0;
@@ -646,7 +645,10 @@ fn could_be_credit_line(line: &[u8]) -> bool {
         match tok[0] {
             b'/' | b'|' | b'A'..=b'Z' | b'0'..=b'9' | b'@' | 0x80.. => {}
             _ => {
-                let end = memchr::memchr2(b'/', b'|', tok).unwrap_or(tok.len());
+                let end = tok
+                    .iter()
+                    .position(|&b| matches!(b, b'/' | b'|'))
+                    .unwrap_or(tok.len());
                 if !is_particle(&tok[..end]) {
                     return false;
                 }
