@@ -89,6 +89,19 @@ pub enum Job {
     Batch(Batch),
 }
 
+impl Job {
+    /// Bytes of input, if known, so that the pool can run small jobs
+    /// together; `None` when the input has no known end (stdin, a pipe).
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Job::Input(Input::File { size, .. }) => *size,
+            Job::Input(Input::Stdin) => None,
+            Job::Input(Input::Error { .. }) => Some(0),
+            Job::Batch(b) => Some(b.data.len() as u64),
+        }
+    }
+}
+
 pub struct Batch {
     pub label: String,
     /// Line number of the first line in `data`.
