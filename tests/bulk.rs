@@ -170,6 +170,42 @@ fn stdout_order_and_messages_do_not_depend_on_threads() {
 }
 
 #[test]
+fn an_output_directory_that_cannot_be_made_fails_only_its_files() {
+    // Output directories are made when a file first needs them; a file in
+    // the way fails the inputs under it, with the directory named.
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    tree(
+        &src,
+        &[
+            ("a.txt", article(1).as_bytes()),
+            ("sub/b.txt", article(2).as_bytes()),
+            ("new/deeper/c.txt", article(3).as_bytes()),
+        ],
+    );
+    tree(&out, &[("sub", b"a file, not a directory")]);
+    let o = dejunk()
+        .arg("-r")
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let want = format!(
+        "dejunk: {}: cannot create directory {}: ",
+        src.join("sub/b.txt").display(),
+        out.join("sub").display()
+    );
+    assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 files: 2 cleaned, 0 skipped, 1 failed"));
+    assert_eq!(
+        std::fs::read(out.join("new/deeper/c.txt")).unwrap(),
+        clean_bytes(article(3).as_bytes())
+    );
+}
+
+#[test]
 fn output_tree_and_messages_do_not_depend_on_threads() {
     // Small files run in batches, larger ones alone (see src/cli/pool.rs):
     // a mix of both, with messages along the way, must give the same tree
