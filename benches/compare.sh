@@ -209,20 +209,61 @@ with open(sys.argv[1], encoding="utf-8") as f:
             out.write(json.loads(line)["text"])
 EOF
     NFILES=$(ls "$TMP/files" | wc -l)
-    declare -A FPS
-    for j in 1 2; do
-        best=0
-        for _ in $(seq "$RUNS"); do
-            t0=$(date +%s%N)
-            (cd "$TMP/files" && "$DEJUNK" "${EXTRA[@]}" -j "$j" ./*.txt >"$TMP/out.txt")
-            t1=$(date +%s%N)
-            fps=$(echo "$NFILES * 1000000000 / ($t1 - $t0)" | bc)
-            (( fps > best )) && best=$fps
+    mapfile -t NAMES < <(cd "$TMP/files" && ls)
+    HALF=$(( NFILES / 2 ))
+    # One timed run of a bulk mode, in microseconds. Modes: stdout with
+    # -j 1 and -j 2; -r DIR -o OUT with -j 1 and -j 2; and the ceilings:
+    # two -j 1 processes at once on the two halves of the files, to stdout
+    # and into one output directory, which is what the machine gives a
+    # second process, against -j 1. Output trees are kept until the end:
+    # for about half a minute after many files are deleted, ext4 (without a
+    # journal) passes over their freed inodes one by one when it allocates
+    # new ones, and creating files was measured 5x slower.
+    bulk() {
+        local t0 t1
+        t0=$(date +%s%N)
+        case $1 in
+        stdout-j*)
+            (cd "$TMP/files" && "$DEJUNK" "${EXTRA[@]}" -q -j "${1#stdout-j}" ./*.txt >"$TMP/out.txt") ;;
+        tree-j*)
+            "$DEJUNK" "${EXTRA[@]}" -q -j "${1#tree-j}" -r "$TMP/files" -o "$TMP/tree-$1-$2" ;;
+        two)
+            (cd "$TMP/files" &&
+                { "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:0:HALF}" >"$TMP/out-a.txt" &
+                  "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:HALF}" >"$TMP/out-b.txt"
+                  wait; }) ;;
+        tree-two)
+            (cd "$TMP/files" &&
+                { "$DEJUNK" "${EXTRA[@]}" -q -j 1 -o "$TMP/tree-$1-$2" "${NAMES[@]:0:HALF}" &
+                  "$DEJUNK" "${EXTRA[@]}" -q -j 1 -o "$TMP/tree-$1-$2" "${NAMES[@]:HALF}"
+                  wait; }) ;;
+        esac
+        t1=$(date +%s%N)
+        echo $(( (t1 - t0) / 1000 ))
+    }
+    MODES=(stdout-j1 stdout-j2 two tree-j1 tree-j2 tree-two)
+    declare -A BT FPS
+    echo "nproc $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    # Interleaved, so that a change in the machine's load hits every mode.
+    for i in $(seq "$RUNS"); do
+        for m in "${MODES[@]}"; do
+            BT[$m]+="$(bulk "$m" "$i") "
         done
-        FPS[$j]=$best
-        printf -- '-j %d: %d files in best of %d runs: %d files/s\n' "$j" "$NFILES" "$RUNS" "$best"
     done
-    printf -- '-j 2 / -j 1: %.2fx\n' "$(echo "${FPS[2]} / ${FPS[1]}" | bc -l)"
+    echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+    for m in "${MODES[@]}"; do
+        # shellcheck disable=SC2086 # a list of numbers
+        med=$(printf '%s\n' ${BT[$m]} | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+        FPS[$m]=$(( NFILES * 1000000 / med ))
+        printf '%-10s %d files, median of %d runs: %6d files/s\n' "$m" "$NFILES" "$RUNS" "${FPS[$m]}"
+    done
+    fps_ratio() {
+        printf '%-34s %.2fx\n' "$1" "$(echo "${FPS[$2]} / ${FPS[$3]}" | bc -l)"
+    }
+    fps_ratio "stdout, -j 2 / -j 1:" stdout-j2 stdout-j1
+    fps_ratio "  ceiling, two processes / -j 1:" two stdout-j1
+    fps_ratio "-r -o, -j 2 / -j 1:" tree-j2 tree-j1
+    fps_ratio "  ceiling, two processes / -j 1:" tree-two tree-j1
 else
     echo "skipped: no -j (dejunk --help does not list it)"
 fi

@@ -169,6 +169,116 @@ fn stdout_order_and_messages_do_not_depend_on_threads() {
     }
 }
 
+#[test]
+fn an_output_directory_that_cannot_be_made_fails_only_its_files() {
+    // Output directories are made when a file first needs them; a file in
+    // the way fails the inputs under it, with the directory named.
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    tree(
+        &src,
+        &[
+            ("a.txt", article(1).as_bytes()),
+            ("sub/b.txt", article(2).as_bytes()),
+            ("new/deeper/c.txt", article(3).as_bytes()),
+        ],
+    );
+    tree(&out, &[("sub", b"a file, not a directory")]);
+    let o = dejunk()
+        .arg("-r")
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let want = format!(
+        "dejunk: {}: cannot create directory {}: ",
+        src.join("sub/b.txt").display(),
+        out.join("sub").display()
+    );
+    assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 files: 2 cleaned, 0 skipped, 1 failed"));
+    assert_eq!(
+        std::fs::read(out.join("new/deeper/c.txt")).unwrap(),
+        clean_bytes(article(3).as_bytes())
+    );
+}
+
+#[test]
+fn output_tree_and_messages_do_not_depend_on_threads() {
+    // Small files run in batches, larger ones alone (see src/cli/pool.rs):
+    // a mix of both, with messages along the way, must give the same tree
+    // and the same messages in the same order for any -j.
+    let dir = tempfile::tempdir().unwrap();
+    let (src, src2) = (dir.path().join("src"), dir.path().join("src2"));
+    for i in 0..400 {
+        // Every 45th is too big to share a batch.
+        let mut doc = article(i)
+            .repeat(if i % 45 == 0 { 300 } else { 1 })
+            .into_bytes();
+        if i % 37 == 0 {
+            doc.push(0); // binary, skipped with a note
+        }
+        if i % 61 == 0 {
+            doc.extend_from_slice("Le café est ferm".as_bytes());
+            doc.push(0xc3); // half a character, replaced and noted
+        }
+        tree(&src, &[(&format!("d{}/f{i:03}.txt", i % 7), &doc)]);
+    }
+    // Under -o these clash with files of `src` (same relative path).
+    for i in [5, 6, 200] {
+        let rel = format!("d{}/f{i:03}.txt", i % 7);
+        tree(&src2, &[(&rel, b"Advertisement\nclash\n")]);
+    }
+    let out = dir.path().join("out"); // the same path: messages name it
+    let run = |j: &str| {
+        let _ = std::fs::remove_dir_all(&out);
+        let o = dejunk()
+            .args(["-r", "-j", j, "--explain"])
+            .arg(&src)
+            .arg(&src2)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o)); // the clashes
+        assert!(o.stdout.is_empty());
+        let err: Vec<String> = stderr(&o)
+            .lines()
+            .filter(|l| !l.contains(" s, ") && !l.contains("files/s"))
+            .map(String::from)
+            .collect();
+        let files: Vec<(std::path::PathBuf, Vec<u8>)> = files_under(&out)
+            .into_iter()
+            .map(|rel| {
+                let data = std::fs::read(out.join(&rel)).unwrap();
+                (rel, data)
+            })
+            .collect();
+        (files, err)
+    };
+    let one = run("1");
+    assert_eq!(one.0.len(), 400 - 11); // 11 binary files skipped
+    assert!(one.1.iter().any(|l| l.contains("f037.txt: binary file")));
+    assert!(one.1.iter().any(|l| l.contains("replaced with U+FFFD")));
+    assert!(
+        one.1
+            .iter()
+            .any(|l| l.contains("also the output of an earlier"))
+    );
+    for j in ["2", "3", "16"] {
+        let many = run(j);
+        assert!(one.0 == many.0, "output tree differs with -j {j}");
+        let first = one.1.iter().zip(&many.1).position(|(a, b)| a != b);
+        assert!(
+            one.1 == many.1,
+            "stderr differs with -j {j}: first at line {first:?} of {}",
+            one.1.len()
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn in_place_rewrites_keeps_permissions_and_leaves_no_temporaries() {

@@ -122,7 +122,11 @@ pub fn run() -> i32 {
     let ctx = &ctx;
     pool::run(
         threads,
-        |emit: &mut dyn FnMut(Job) -> bool| {
+        |emit: &mut dyn FnMut(Job, Option<u64>) -> bool| {
+            let mut emit = |job: Job| {
+                let size = job.size();
+                emit(job, size)
+            };
             walk::walk(
                 &paths,
                 &walk_opts,
@@ -136,7 +140,7 @@ pub fn run() -> i32 {
                             }
                     );
                     if ctx.jsonl.is_some() && to_stdout {
-                        batches(ctx, input, emit)
+                        batches(ctx, input, &mut emit)
                     } else {
                         emit(Job::Input(input))
                     }

@@ -27,6 +27,9 @@ pub enum Input {
         /// Named on the command line (as opposed to found under -r).
         explicit: bool,
         dest: Dest,
+        /// Its size when it is a regular file; `None` for a pipe or a
+        /// device, whose input has no known end.
+        size: Option<u64>,
     },
     /// Reported as failed, in order with the others.
     Error {
@@ -133,7 +136,8 @@ pub fn walk(
         if !meta.is_dir() {
             // A file named on the command line keeps only its name under -o.
             let rel = PathBuf::from(path.file_name().unwrap_or(path.as_os_str()));
-            let input = file_input(opts, &mut outputs, path.clone(), &rel, true);
+            let size = meta.is_file().then_some(meta.len());
+            let input = file_input(opts, &mut outputs, path.clone(), &rel, true, size);
             if matches!(input, Input::File { .. }) {
                 on_found(meta.len());
             }
@@ -207,11 +211,11 @@ pub fn walk(
             if !opts.wanted_file(rel) {
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let size = entry.metadata().ok().map(|m| m.len());
             let rel = rel.to_path_buf();
-            let input = file_input(opts, &mut outputs, entry.into_path(), &rel, false);
+            let input = file_input(opts, &mut outputs, entry.into_path(), &rel, false, size);
             if matches!(input, Input::File { .. }) {
-                on_found(size);
+                on_found(size.unwrap_or(0));
             }
             if !emit(input) {
                 return;
@@ -228,6 +232,7 @@ fn file_input(
     path: PathBuf,
     rel: &Path,
     explicit: bool,
+    size: Option<u64>,
 ) -> Input {
     let dest = opts.dest_for(rel);
     if let Dest::File(out) = &dest
@@ -246,5 +251,6 @@ fn file_input(
         path,
         explicit,
         dest,
+        size,
     }
 }

@@ -1,9 +1,11 @@
 //! What a worker does with one job: clean a file (or stdin) into stdout, a
 //! file under -o, or the file itself; or clean a batch of JSON lines.
 
+use std::borrow::Cow;
 use std::fs::{File, Metadata};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use memchr::memchr;
@@ -87,6 +89,19 @@ pub enum Job {
     Input(Input),
     /// Whole JSON lines of one stream.
     Batch(Batch),
+}
+
+impl Job {
+    /// Bytes of input, if known, so that the pool can run small jobs
+    /// together; `None` when the input has no known end (stdin, a pipe).
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Job::Input(Input::File { size, .. }) => *size,
+            Job::Input(Input::Stdin) => None,
+            Job::Input(Input::Error { .. }) => Some(0),
+            Job::Batch(b) => Some(b.data.len() as u64),
+        }
+    }
 }
 
 pub struct Batch {
@@ -711,20 +726,36 @@ impl Ctx {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if !in_place && let Err(e) = std::fs::create_dir_all(&dir) {
-            o.fail(format!("cannot create directory {}: {e}", dir.display()));
-            return;
-        }
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let prefix = format!(".{name}.");
-        let mut tmp = match tempfile::Builder::new()
-            .prefix(&prefix)
-            .suffix(".dejunk-tmp")
-            .tempfile_in(&dir)
-        {
+        // By absolute path, or tempfile looks up the working directory for
+        // each file; the path is the same either way.
+        let abs_dir = absolute(&dir);
+        let create = || {
+            tempfile::Builder::new()
+                .prefix(&prefix)
+                .suffix(".dejunk-tmp")
+                .tempfile_in(&abs_dir)
+        };
+        // Under -o the directory is made only when the temporary file
+        // cannot be created: it usually exists already (made for an earlier
+        // file), and two system calls a file are worth saving. A failure
+        // for another reason repeats, so messages are as if the directory
+        // had been made first.
+        let made = match create() {
+            Err(_) if !in_place => match std::fs::create_dir_all(&dir) {
+                Ok(()) => create(),
+                Err(e) => {
+                    o.fail(format!("cannot create directory {}: {e}", dir.display()));
+                    return;
+                }
+            },
+            made => made,
+        };
+        let mut tmp = match made {
             Ok(t) => t,
             Err(e) => {
                 o.fail(format!(
@@ -823,6 +854,15 @@ impl Ctx {
         if o.records.bad > 0 {
             o.status = Status::Failed;
         }
+    }
+}
+
+/// `dir` made absolute with the working directory, looked up once.
+fn absolute(dir: &Path) -> Cow<'_, Path> {
+    static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
+    match CWD.get_or_init(|| std::env::current_dir().ok()) {
+        Some(cwd) if dir.is_relative() => Cow::Owned(cwd.join(dir)),
+        _ => Cow::Borrowed(dir),
     }
 }
 
