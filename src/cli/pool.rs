@@ -6,14 +6,14 @@
 //! wake-ups and context switches (the producer's, a worker's, the
 //! caller's): with one job a file, a run over 11,648 files of 3 KB made
 //! about 7 context switches a file, and the producer and the caller took
-//! 15% of the CPU time between them, so a second worker gained far less
-//! than a second process would. So consecutive small jobs (of a known size up to
-//! [`SMALL_JOB`] bytes) go to one worker together, up to [`BATCH_JOBS`] of
-//! them and [`BATCH_BYTES`] of input; the worker runs them one after the
-//! other and holds their messages, sending them in a few large
-//! deliveries. A job of unknown or larger size (a big file, stdin, a pipe)
-//! is a batch of its own, and its messages are sent as they come, so it
-//! streams as before.
+//! 14% of the CPU samples between them, so a second worker gained much
+//! less than a second process would. So consecutive small jobs (of a known
+//! size up to [`SMALL_JOB`] bytes) go to one worker together, up to
+//! [`BATCH_JOBS`] of them and [`BATCH_BYTES`] of input; the worker runs them
+//! one after the other and holds their messages, sending them in a few
+//! large deliveries. A job of unknown or larger size (a big file, stdin, a
+//! pipe) is a batch of its own, and its messages are sent as they come, so
+//! it streams as before.
 //!
 //! Each batch gets its own bounded channel, and at most a fixed window of
 //! batches is in flight, so memory stays bounded however large the inputs:
