@@ -134,7 +134,7 @@ impl Grams {
         }
         let table = &*self.table;
         for (n, w) in hay.windows(4).step_by(STRIDE).enumerate() {
-            let h = hash(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+            let h = hash(window(w, 0));
             // `h / 64` is below `TABLE_WORDS`: no bounds check.
             if table[(h / 64) as usize % TABLE_WORDS] & (1 << (h % 64)) != 0 {
                 self.check(hay, n * STRIDE, h, &mut found);

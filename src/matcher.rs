@@ -147,7 +147,7 @@ impl Matcher {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
-        let prefilter = Prefilter::new(&rules)?;
+        let prefilter = Prefilter::new(&rules);
         Ok(Matcher {
             ac,
             targets,

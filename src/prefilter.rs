@@ -21,17 +21,18 @@
 //!    The token is a piece of the rule's anchor literal, which any match
 //!    contains;
 //! 3. some other line or block rule can start at or before the line's first
-//!    letter or digit: its first literal is there (one anchored automaton
-//!    search), or its first placeholder fits there (`{n}` needs a digit,
-//!    `{caps}` two capitals...);
+//!    letter or digit: its first literal is there and the rule matches from
+//!    there, or its first placeholder fits there (`{n}` needs a digit,
+//!    `{caps}` two capitals...) and the rule matches from there;
 //! 4. the line has no letter or digit at all (any hit would cover it).
 //!
 //! Checks 1 and 2 run once over a block of many lines, not per line: the
 //! block is lowercased into a scratch buffer and searched for all tokens at
 //! once (`grams`: a bit table of hashed four-byte windows, which holds its
-//! speed with a few hundred tokens where an automaton or Teddy do not), and
-//! `memchr` finds the whitespace sentinels. The offsets found are kept
-//! sorted, and each line looks at the next one.
+//! speed with a few hundred tokens where an automaton or Teddy do not); the
+//! whitespace sentinels of three bytes are among its tokens, and `memchr`
+//! finds the others. The offsets found are kept sorted, and each line looks
+//! at the next one.
 //!
 //! Shapes (`shapes`) are not text patterns: the detector checks them on
 //! skipped lines too.
@@ -43,7 +44,6 @@
 
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
-use crate::error::BuildError;
 use crate::grams::Grams;
 use crate::matcher::{self, Rule};
 use crate::patterns::{Hole, Piece, Scope};
@@ -71,9 +71,9 @@ pub(crate) struct Prefilter {
     start_keys: Vec<u16>,
     /// The bytes that literals of one byte are, as a bitmap.
     start_singles: [u64; 4],
-    /// Their first two bytes, ASCII-lowercased, as a bitmap indexed by
-    /// `b0 << 8 | b1`, so that most lines need no automaton search. A
-    /// literal of one byte sets the bits for every second byte.
+    /// The first two bytes of those of two bytes or more, as a bitmap
+    /// indexed by `b0 << 8 | b1`, so that most lines need no search of
+    /// `starts`.
     start_pairs: Vec<u64>,
     /// Line and block rules checked at the start of a line one by one (those
     /// that start with a selective placeholder, or with a non-ASCII
@@ -123,7 +123,7 @@ pub(crate) struct Skipper {
 impl Prefilter {
     /// Sorts the rules into anywhere rules (found by their tokens) and
     /// start rules (checked at the start of each line).
-    pub fn new(rules: &[Rule]) -> Result<Prefilter, BuildError> {
+    pub fn new(rules: &[Rule]) -> Prefilter {
         let mut wants = Vec::new();
         let mut starts: Vec<(Vec<u8>, u32)> = Vec::new();
         let mut start_rules = Vec::new();
@@ -166,7 +166,6 @@ impl Prefilter {
             wants.push((id as u32, token.to_ascii_lowercase(), offset));
         }
         let triggers = group_triggers(&wants);
-        // Sentinels come first: where one starts, it is the match reported.
         // One search for the trigger tokens and the whitespace sentinels of
         // three bytes (Unicode spaces; their lead bytes 0xE1-0xE3 also lead
         // curly quotes and dashes, too common for a `memchr`).
@@ -201,16 +200,10 @@ impl Prefilter {
         }
         let mut start_pairs = vec![0u64; 65536 / 64];
         for (lit, _) in starts.iter().filter(|(l, _)| l.len() > 1) {
-            let seconds = match lit.get(1) {
-                Some(&b) => b..=b,
-                None => 0..=255,
-            };
-            for b1 in seconds {
-                let pair = usize::from(lit[0]) << 8 | usize::from(b1);
-                start_pairs[pair / 64] |= 1 << (pair % 64);
-            }
+            let pair = usize::from(lit[0]) << 8 | usize::from(lit[1]);
+            start_pairs[pair / 64] |= 1 << (pair % 64);
         }
-        Ok(Prefilter {
+        Prefilter {
             finder,
             triggers,
             by_first,
@@ -220,7 +213,7 @@ impl Prefilter {
             start_pairs,
             start_rules_by_byte,
             always,
-        })
+        }
     }
 
     /// Sends every line to the matcher.
@@ -403,7 +396,7 @@ impl Prefilter {
         }
         flags.extend(memmem::find_iter(block, b"  ").map(sentinel));
         sk.lower.clear();
-        sk.lower.extend(block.iter().map(|&b| lower(b)));
+        sk.lower.extend(block.iter().map(u8::to_ascii_lowercase));
         sk.lower_base = base;
         let triggers = self.triggers.len();
         self.finder.find_all(&sk.lower, |id, i| {
@@ -444,12 +437,6 @@ fn group_triggers(wants: &[(u32, String, Option<usize>)]) -> Vec<Trigger> {
 /// of one byte), as one number: sorting by literal sorts by key.
 fn start_key(lit: &[u8]) -> u16 {
     u16::from(lit[0]) << 8 | u16::from(lit.get(1).copied().unwrap_or(0))
-}
-
-/// ASCII lowercase without a branch, so the copy loop vectorises.
-#[inline]
-fn lower(b: u8) -> u8 {
-    b | ((b.wrapping_sub(b'A') < 26) as u8) << 5
 }
 
 /// The first character of `s`, lowercased (its first lowercase character).

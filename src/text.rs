@@ -912,18 +912,11 @@ pub(crate) fn is_held_card_line(line: &[u8]) -> bool {
 /// `count_words(s) >= n`, counting only as far as the `n`th word.
 pub(crate) fn has_words(s: &[u8], n: usize) -> bool {
     // Without a byte that can lead a Unicode space, only ASCII whitespace
-    // splits words: count word starts without branches, so that the loop
-    // vectorises (`{headline}` counts up to 31 words over long lines). For
-    // a few words, stopping early is quicker.
-    if n > 8 && !s.iter().any(|&b| matches!(b, 0xc2 | 0xe1..=0xe3)) {
-        let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
-        let first = usize::from(s.first().is_some_and(|&b| ws(b) == 0));
-        let starts: usize = s
-            .iter()
-            .zip(&s[s.len().min(1)..])
-            .map(|(&a, &b)| usize::from(ws(a) & (ws(b) ^ 1)))
-            .sum();
-        return first + starts >= n;
+    // splits words: `ascii_words` counts them all at once, branch-free
+    // (`{headline}` asks for 31 words over long lines). For a few words,
+    // stopping early is quicker.
+    if n > 8 && s.len() < u32::MAX as usize && !s.iter().any(|&b| matches!(b, 0xc2 | 0xe1..=0xe3)) {
+        return ascii_words(s) >= n;
     }
     let mut words = 0;
     let mut in_word = false;
@@ -955,6 +948,23 @@ pub(crate) fn is_short(line: &[u8]) -> bool {
     hi - lo <= SHORT_LEN as usize && !has_more_words(&line[lo..hi], SHORT_WORDS as usize)
 }
 
+/// The words of `s` when only ASCII whitespace splits them: word starts
+/// (whitespace, or the start, followed by anything else), counted without
+/// branches so that the loop vectorises. The same as `count_words` when
+/// `s` has no Unicode space.
+fn ascii_words(s: &[u8]) -> usize {
+    let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
+    let first = u32::from(s.first().is_some_and(|&b| ws(b) == 0));
+    // Summed in 32 bits, twice the lanes of a 64-bit sum: callers pass less
+    // than 4 GiB.
+    let starts: u32 = s
+        .iter()
+        .zip(&s[s.len().min(1)..])
+        .map(|(&a, &b)| u32::from(ws(a) & (ws(b) ^ 1)))
+        .sum();
+    (first + starts) as usize
+}
+
 /// `count_words(s) > n`, nearly: counting only ASCII whitespace, without
 /// branches (a word starts where whitespace is followed by anything else);
 /// the exact count is needed only when that is not already too many and
@@ -965,15 +975,7 @@ pub(crate) fn is_short(line: &[u8]) -> bool {
 fn has_more_words(s: &[u8], n: usize) -> bool {
     // 1 for ASCII whitespace (space, and `\t` to `\r`), else 0; written with
     // bit operations so that the loop vectorises.
-    let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
-    let first = s.first().map_or(0, |&b| ws(b) ^ 1);
-    let starts: u32 = s
-        .iter()
-        .zip(&s[s.len().min(1)..])
-        .map(|(&a, &b)| u32::from(ws(a) & (ws(b) ^ 1)))
-        .sum();
-    let ascii_words = u32::from(first) + starts;
-    if ascii_words as usize > n {
+    if ascii_words(s) > n {
         return true;
     }
     // Only Unicode spaces can split more words. Their lead bytes are 0xC2,
