@@ -290,6 +290,9 @@ pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usi
     {
         return None;
     }
+    if !fits_beside(rule, hay, s, e) {
+        return None;
+    }
     let end = match_forward(rule, &rule.pieces[k + 1..], hay, e, None)?;
     let start = if k == 0 {
         s
@@ -314,6 +317,65 @@ pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usi
         return None;
     }
     Some((start, end))
+}
+
+/// A cheap test that must pass for `rule` to match around an anchor hit
+/// `[s, e)`: a placeholder right after the anchor can start with the byte
+/// at `e`, and one right before it can end with the byte before `s`. Most
+/// anchor hits of rules such as `By {name} and {name}` (anchor ` and `) or
+/// `{n} of {n}` (` of `) in prose fail here, before any placeholder is
+/// measured.
+fn fits_beside(rule: &Rule, hay: &[u8], s: usize, e: usize) -> bool {
+    let k = rule.anchor;
+    if let Some(Piece::Hole(h)) = rule.pieces.get(k + 1)
+        && !hay.get(e).is_some_and(|&b| hole_may_start_with(*h, b))
+    {
+        return false;
+    }
+    if k > 0
+        && let Piece::Hole(h) = rule.pieces[k - 1]
+        && !s
+            .checked_sub(1)
+            .is_some_and(|i| hole_may_end_with(h, hay[i]))
+    {
+        return false;
+    }
+    true
+}
+
+/// Can a match of placeholder `h` start with byte `b`? Never false when it
+/// can (see the length functions in `text`); true when unsure.
+pub(crate) fn hole_may_start_with(h: Hole, b: u8) -> bool {
+    match h {
+        Hole::Num | Hole::Dur | Hole::Time => b.is_ascii_digit(),
+        Hole::Handle => b == b'@',
+        Hole::Caps => b.is_ascii_uppercase() || matches!(b, b'&' | b'.' | b'-' | b'\'' | b'/'),
+        // An upper-case letter or a digit, maybe beyond ASCII.
+        Hole::Name => b.is_ascii_uppercase() || b.is_ascii_digit() || b >= 0x80,
+        // A token, a link, a weekday, a month or a day.
+        Hole::Word | Hole::Url | Hole::Date => !b.is_ascii_whitespace(),
+        Hole::Text | Hole::Rest | Hole::Headline => true,
+    }
+}
+
+/// Can a match of placeholder `h` end with byte `b`? Never false when it
+/// can; true when unsure.
+fn hole_may_end_with(h: Hole, b: u8) -> bool {
+    match h {
+        // Digits, then maybe a `k`, `m` or `+` suffix.
+        Hole::Num => b.is_ascii_digit() || matches!(b, b'k' | b'K' | b'm' | b'M' | b'+'),
+        Hole::Dur => b.is_ascii_digit(),
+        // Capitals with trailing `.-'/` trimmed off: a capital or `&`.
+        Hole::Caps => b.is_ascii_uppercase() || b == b'&',
+        // A name word's last byte (letters and digits, maybe beyond ASCII,
+        // and `'’.-`), or the letter before a sentence's full stop.
+        Hole::Name => b.is_ascii_alphanumeric() || matches!(b, b'\'' | b'.' | b'-') || b >= 0x80,
+        Hole::Handle => b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'),
+        // A token, a link, a date or a time ends with a byte that is not
+        // whitespace.
+        Hole::Word | Hole::Url | Hole::Date | Hole::Time => !b.is_ascii_whitespace(),
+        Hole::Text | Hole::Rest | Hole::Headline => true,
+    }
 }
 
 /// Non-ASCII literal text matched by a case-variant anchor: compare with
@@ -355,6 +417,24 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
         .rev()
         .find(|&&st| match_forward(rule, pieces, hay, st, Some(end)).is_some())
         .copied()
+}
+
+/// Could `rule`, which starts with placeholder `h`, match `hay` from `pos`,
+/// given `ends`, the ends of `h` there ([`hole_ends_at`])? The same answer
+/// as [`may_match_at`], with the placeholder measured once for all rules
+/// that start with it.
+pub(crate) fn may_match_after(rule: &Rule, hay: &[u8], ends: &Ends) -> bool {
+    ends.as_slice()
+        .iter()
+        .any(|&end| match_forward(rule, &rule.pieces[1..], hay, end, None).is_some())
+}
+
+/// Where a match of placeholder `h` (not `{text}`) that starts at `pos` can
+/// end, most preferred first.
+pub(crate) fn hole_ends_at(h: Hole, hay: &[u8], pos: usize) -> Ends {
+    let mut ends = Ends::default();
+    hole_ends(h, hay, pos, &mut ends);
+    ends
 }
 
 /// Could `rule` match `hay` starting at `pos`? True whenever the matcher
@@ -444,7 +524,7 @@ fn lit_eq(found: &[u8], lit: &str, case: bool) -> bool {
 
 /// Candidate end offsets for a placeholder, most preferred first.
 #[derive(Default)]
-struct Ends {
+pub(crate) struct Ends {
     buf: [usize; 16],
     len: usize,
 }
@@ -456,7 +536,7 @@ impl Ends {
             self.len += 1;
         }
     }
-    fn as_slice(&self) -> &[usize] {
+    pub(crate) fn as_slice(&self) -> &[usize] {
         &self.buf[..self.len]
     }
 }
@@ -650,6 +730,67 @@ mod tests {
                 .map(|e| e + lit.len());
             proptest::prop_assert_eq!(got, want);
         }
+    }
+
+    const HOLES: [Hole; 11] = [
+        Hole::Num,
+        Hole::Dur,
+        Hole::Date,
+        Hole::Time,
+        Hole::Handle,
+        Hole::Url,
+        Hole::Word,
+        Hole::Name,
+        Hole::Caps,
+        Hole::Rest,
+        Hole::Headline,
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The byte tests that `fits_beside` relies on hold for every end
+        /// the placeholder can have: matches are never empty, start with a
+        /// byte `hole_may_start_with` allows, and end with one
+        /// `hole_may_end_with` allows.
+        #[test]
+        fn hole_byte_tests_allow_every_match(
+            parts in proptest::collection::vec(proptest::sample::select(&[
+                "12", "3", "k", "M", "+", "&", "AB", "CNN", "Jane", "J.", "Doe.", "de", "and",
+                "@ab", "_", ".", "-", "'", "’", "é", "Émile", "May", "Mon", "am", "p.m.", "ET",
+                "https://x.co/a", "www.", "/", ":", ",", ")", " ", " ", " ",
+            ][..]), 0..12),
+        ) {
+            let s = parts.concat();
+            let hay = s.as_bytes();
+            for (pos, h) in (0..hay.len())
+                .filter(|&p| text::is_char_boundary(hay, p))
+                .flat_map(|p| HOLES.map(|h| (p, h)))
+            {
+                let ends = hole_ends_at(h, hay, pos);
+                for &e in ends.as_slice() {
+                    proptest::prop_assert!(e > pos, "{h:?} matched nothing in {s:?}");
+                    proptest::prop_assert!(hole_may_start_with(h, hay[pos]), "{h:?} start {s:?}");
+                    proptest::prop_assert!(hole_may_end_with(h, hay[e - 1]), "{h:?} end {s:?} at {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn anchors_beside_prose_fail_cheaply() {
+        let m = matcher("[line]\nBy {name} and {name}\n{n} of {n}\n");
+        let prose = b"one of the cats and dogs";
+        let of = 3;
+        assert!(!fits_beside(&m.rules[1], prose, of, of + 4));
+        let and = 15;
+        assert!(!fits_beside(&m.rules[0], prose, and, and + 5));
+        let line = b"By Jane Doe and John Roe";
+        assert!(fits_beside(&m.rules[0], line, 11, 16));
+        assert_eq!(
+            spans(&m, "By Jane Doe and John Roe"),
+            ["By Jane Doe and John Roe"]
+        );
+        assert_eq!(spans(&m, "Page 2 of 10"), ["2 of 10"]);
     }
 
     #[test]

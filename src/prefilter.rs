@@ -75,13 +75,24 @@ pub(crate) struct Prefilter {
     /// indexed by `b0 << 8 | b1`, so that most lines need no search of
     /// `starts`.
     start_pairs: Vec<u64>,
-    /// Line and block rules checked at the start of a line one by one (those
-    /// that start with a selective placeholder, or with a non-ASCII
-    /// literal), by the first byte of a line they may match.
-    /// Each with the first lowercase character of its literal, if any.
+    /// Line and block rules that start with a non-ASCII literal, checked
+    /// at the start of a line one by one, by the first byte of a line they
+    /// may match, each with the first lowercase character of its literal.
     start_rules_by_byte: Vec<Vec<(u32, Option<char>)>>,
+    /// Line and block rules that start with a selective placeholder, by
+    /// placeholder: it is measured once for all of them.
+    start_holes: Vec<StartHole>,
     /// Some rule has no usable trigger: every line goes to the matcher.
     always: bool,
+}
+
+/// The start rules that begin with one placeholder.
+#[derive(Debug)]
+struct StartHole {
+    hole: Hole,
+    /// The bytes a match of `hole` can start with.
+    first: fn(u8) -> bool,
+    rules: Vec<u32>,
 }
 
 /// A token that rules which can match anywhere contain.
@@ -178,14 +189,28 @@ impl Prefilter {
         );
         let finder = Grams::new(&tokens);
         let mut start_rules_by_byte = vec![Vec::new(); 256];
+        let mut start_holes: Vec<StartHole> = Vec::new();
         for &id in &start_rules {
-            for b in 0..=255u8 {
-                if may_start_with(&rules[id as usize].pieces[0], b) {
-                    let want = match &rules[id as usize].pieces[0] {
-                        Piece::Lit(lit) => first_lower(lit.as_bytes()),
-                        Piece::Hole(_) => None,
-                    };
-                    start_rules_by_byte[usize::from(b)].push((id, want));
+            match &rules[id as usize].pieces[0] {
+                Piece::Lit(lit) => {
+                    let want = first_lower(lit.as_bytes());
+                    for b in 0..=255u8 {
+                        if may_start_with(lit, b) {
+                            start_rules_by_byte[usize::from(b)].push((id, want));
+                        }
+                    }
+                }
+                &Piece::Hole(hole) => {
+                    let first =
+                        first_byte_test(hole).expect("start rules' placeholders have a test");
+                    match start_holes.iter_mut().find(|g| g.hole == hole) {
+                        Some(g) => g.rules.push(id),
+                        None => start_holes.push(StartHole {
+                            hole,
+                            first,
+                            rules: vec![id],
+                        }),
+                    }
                 }
             }
         }
@@ -212,6 +237,7 @@ impl Prefilter {
             start_singles,
             start_pairs,
             start_rules_by_byte,
+            start_holes,
             always,
         }
     }
@@ -335,26 +361,33 @@ impl Prefilter {
             return true;
         }
         let b = hay.get(s).copied().unwrap_or(0);
+        // Rules that start with a placeholder: measured once per
+        // placeholder, and most lines fail its first byte.
+        if self.start_holes.iter().any(|g| {
+            (g.first)(b) && {
+                let ends = matcher::hole_ends_at(g.hole, hay, s);
+                !ends.as_slice().is_empty()
+                    && g.rules
+                        .iter()
+                        .any(|&id| matcher::may_match_after(&rules[id as usize], hay, &ends))
+            }
+        }) {
+            return true;
+        }
         // Equal lowercase strings start with the same lowercase character:
         // decode it once for all literal rules.
         let mut first = None;
         self.start_rules_by_byte[usize::from(b)]
             .iter()
             .any(|&(id, want)| {
-                let rule = &rules[id as usize];
-                match &rule.pieces[0] {
-                    Piece::Lit(lit) => {
-                        let first = *first.get_or_insert_with(|| first_lower(&hay[s..]));
-                        first == want
-                            && hay
-                                .get(s..s + lit.len())
-                                .is_some_and(|found| text::may_eq_caseless(found, lit))
-                    }
-                    Piece::Hole(h) => {
-                        first_byte_test(*h).is_some_and(|test| hay.get(s).is_some_and(|&b| test(b)))
-                            && matcher::may_match_at(rule, hay, s)
-                    }
-                }
+                let Piece::Lit(lit) = &rules[id as usize].pieces[0] else {
+                    unreachable!("placeholder rules are in start_holes")
+                };
+                let first = *first.get_or_insert_with(|| first_lower(&hay[s..]));
+                first == want
+                    && hay
+                        .get(s..s + lit.len())
+                        .is_some_and(|found| text::may_eq_caseless(found, lit))
             })
     }
 
@@ -444,27 +477,21 @@ fn first_lower(s: &[u8]) -> Option<char> {
     text::char_at(s, 0).and_then(|c| c.to_lowercase().next())
 }
 
-/// Could a match of an entry whose first piece is `first` start with byte
-/// `b`? Never false when it could: a placeholder's first-byte test; for a
-/// literal (compared with Unicode lowercase), an ASCII byte must lowercase
-/// to the literal's first lowercase character, and any other byte may
-/// start a character that does.
-fn may_start_with(first: &Piece, b: u8) -> bool {
-    match first {
-        Piece::Hole(h) => first_byte_test(*h).is_none_or(|test| test(b)),
-        Piece::Lit(lit) => {
-            let Some(want) = lit.chars().next().and_then(|c| c.to_lowercase().next()) else {
-                return true;
-            };
-            match (want.is_ascii(), b.is_ascii()) {
-                (true, true) => char::from(b.to_ascii_lowercase()) == want,
-                // The only characters beyond ASCII that lowercase to an
-                // ASCII one (checked by a test over all of Unicode).
-                (true, false) => matches!((want, b), ('i', 0xc4) | ('k', 0xe2)),
-                (false, true) => false,
-                (false, false) => true,
-            }
-        }
+/// Could a match of an entry whose first piece is the literal `lit` start
+/// with byte `b`? Never false when it could: the literal is compared with
+/// Unicode lowercase, so an ASCII byte must lowercase to the literal's first
+/// lowercase character, and any other byte may start a character that does.
+fn may_start_with(lit: &str, b: u8) -> bool {
+    let Some(want) = lit.chars().next().and_then(|c| c.to_lowercase().next()) else {
+        return true;
+    };
+    match (want.is_ascii(), b.is_ascii()) {
+        (true, true) => char::from(b.to_ascii_lowercase()) == want,
+        // The only characters beyond ASCII that lowercase to an
+        // ASCII one (checked by a test over all of Unicode).
+        (true, false) => matches!((want, b), ('i', 0xc4) | ('k', 0xe2)),
+        (false, true) => false,
+        (false, false) => true,
     }
 }
 
