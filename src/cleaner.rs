@@ -9,6 +9,7 @@ use encoding_rs::Encoding;
 
 use crate::decode::DecodeReader;
 use crate::detect::Detector;
+use crate::edit::Editor;
 use crate::error::{BuildError, CleanError};
 use crate::lines::{self, Event, LineReader, ReadError};
 use crate::matcher::Matcher;
@@ -332,9 +333,11 @@ impl Cleaner {
 
     /// Cleans a string, reporting each removal to `observer`.
     pub fn clean_str_with<O: Observer>(&self, text: &str, observer: O) -> String {
-        let mut out = Vec::with_capacity(text.len());
         let inner = &*self.inner;
-        let mut det = Detector::new(&inner.matcher, &inner.names, inner.hold, &mut out, observer);
+        // The output is about the input less what is removed.
+        let editor = Editor::gathering(text.len() + 1);
+        let mut det =
+            Detector::with_editor(&inner.matcher, &inner.names, inner.hold, editor, observer);
         let mut res = Ok(());
         lines::for_each_in_slice(text.as_bytes(), inner.max_line, |ev| {
             res = match ev {
@@ -349,7 +352,7 @@ impl Cleaner {
         });
         // Writing to a Vec cannot fail.
         let _ = res.and_then(|_| det.finish());
-        drop(det);
+        let out = det.into_editor().into_output();
         String::from_utf8(out)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }

@@ -94,10 +94,21 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         wtr: W,
         observer: O,
     ) -> Self {
+        Detector::with_editor(matcher, categories, hold_max, Editor::new(wtr), observer)
+    }
+
+    /// A detector that writes through `editor`.
+    pub fn with_editor(
+        matcher: &'m Matcher,
+        categories: &'m [String],
+        hold_max: usize,
+        editor: Editor<W>,
+        observer: O,
+    ) -> Self {
         Detector {
             matcher,
             categories,
-            editor: Editor::new(wtr),
+            editor,
             observer,
             scratch: Scratch::default(),
             skipper: Skipper::default(),
@@ -262,6 +273,11 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
 
     pub fn editor(&self) -> &Editor<W> {
         &self.editor
+    }
+
+    /// The editor, once the input is finished.
+    pub fn into_editor(self) -> Editor<W> {
+        self.editor
     }
 
     /// Decides one line on its own. Fills `self.hits` and, for `Cut`,

@@ -19,8 +19,11 @@ const OUT_CHUNK: usize = 32 * 1024;
 /// Writes the cleaned text.
 pub(crate) struct Editor<W> {
     wtr: W,
-    /// Output not yet handed to `wtr` (less than `OUT_CHUNK` bytes).
+    /// Output not yet handed to `wtr` (at most `limit` bytes).
     out: Vec<u8>,
+    /// `OUT_CHUNK`, or no limit when the editor gathers the whole output
+    /// (see [`Editor::gathering`]).
+    limit: usize,
     /// Something has been written: a blank line may now be needed.
     emitted: bool,
     /// A blank line was seen since the last written line.
@@ -31,11 +34,26 @@ pub(crate) struct Editor<W> {
     pub lines_out: u64,
 }
 
+impl Editor<io::Sink> {
+    /// An editor that keeps the whole output in one buffer, with room for
+    /// `capacity` bytes, instead of handing it to a writer in chunks (see
+    /// [`Editor::into_output`]): cleaning a string into a string copies
+    /// each kept line once.
+    pub fn gathering(capacity: usize) -> Editor<io::Sink> {
+        Editor {
+            out: Vec::with_capacity(capacity),
+            limit: usize::MAX,
+            ..Editor::new(io::sink())
+        }
+    }
+}
+
 impl<W: Write> Editor<W> {
     pub fn new(wtr: W) -> Editor<W> {
         Editor {
             wtr,
             out: Vec::new(),
+            limit: OUT_CHUNK,
             emitted: false,
             blank: false,
             buf: Vec::new(),
@@ -120,22 +138,38 @@ impl<W: Write> Editor<W> {
     /// Appends to the output chunk; a full chunk goes to the writer, and
     /// data of a chunk or more goes straight through.
     fn put(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.out.len() + data.len() > OUT_CHUNK {
+        if self.out.len() + data.len() > self.limit {
             self.drain()?;
-            if data.len() >= OUT_CHUNK {
+            if data.len() >= self.limit {
                 return self.wtr.write_all(data);
             }
+        }
+        if self.out.capacity() == 0 {
+            // One allocation for the chunk, not one per doubling.
+            self.out.reserve(self.limit.min(OUT_CHUNK));
         }
         self.out.extend_from_slice(data);
         Ok(())
     }
 
     fn drain(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
+        // A gathering editor keeps its output (`into_output`).
+        if !self.out.is_empty() && self.limit != usize::MAX {
             self.wtr.write_all(&self.out)?;
             self.out.clear();
         }
         Ok(())
+    }
+
+    /// The output gathered so far, for an editor made by
+    /// [`Editor::gathering`].
+    pub fn into_output(self) -> Vec<u8> {
+        debug_assert_eq!(
+            self.limit,
+            usize::MAX,
+            "a chunked editor's output goes to its writer"
+        );
+        self.out
     }
 
     #[cfg(test)]

@@ -29,9 +29,8 @@
 //! Checks 1 and 2 run once over a block of many lines, not per line: the
 //! block is lowercased into a scratch buffer and searched for all tokens at
 //! once (`grams`: a bit table of hashed four-byte windows, which holds its
-//! speed with a few hundred tokens where an automaton or Teddy do not); the
-//! whitespace sentinels of three bytes are among its tokens, and `memchr`
-//! finds the others. The offsets found are kept sorted, and each line looks
+//! speed with a few hundred tokens where an automaton or Teddy do not), and
+//! `memchr` finds the whitespace sentinels. The offsets found are kept sorted, and each line looks
 //! at the next one.
 //!
 //! Shapes (`shapes`) are not text patterns: the detector checks them on
@@ -56,9 +55,8 @@ const BLOCK: usize = 64 * 1024;
 /// The prefilter of one set of rules. Built with the matcher, immutable.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
-    /// Searches lowercased text for the trigger tokens (ids
-    /// `0..triggers.len()`, the same as in `triggers`), then for the
-    /// whitespace sentinels of three bytes.
+    /// Searches lowercased text for the trigger tokens (ids are indexes
+    /// into `triggers`).
     finder: Grams,
     triggers: Vec<Trigger>,
     /// Indexes into `triggers`, by the first byte of the token.
@@ -177,16 +175,7 @@ impl Prefilter {
             wants.push((id as u32, token.to_ascii_lowercase(), offset));
         }
         let triggers = group_triggers(&wants);
-        // One search for the trigger tokens and the whitespace sentinels of
-        // three bytes (Unicode spaces; their lead bytes 0xE1-0xE3 also lead
-        // curly quotes and dashes, too common for a `memchr`).
-        let mut tokens: Vec<Vec<u8>> = triggers.iter().map(|t| t.token.clone()).collect();
-        tokens.extend(
-            matcher::SENTINELS
-                .iter()
-                .filter(|s| s.len() == 3)
-                .map(|s| s.as_bytes().to_vec()),
-        );
+        let tokens: Vec<Vec<u8>> = triggers.iter().map(|t| t.token.clone()).collect();
         let finder = Grams::new(&tokens);
         let mut start_rules_by_byte = vec![Vec::new(); 256];
         let mut start_holes: Vec<StartHole> = Vec::new();
@@ -414,16 +403,23 @@ impl Prefilter {
             token: false,
         };
         // Sentinels: tab, vertical tab, form feed; a CR that is not part of
-        // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); two spaces.
-        // The Unicode spaces of three bytes are found with the tokens.
+        // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); the Unicode
+        // spaces of three bytes (see `is_space3`); two spaces. 0xE2 also
+        // leads curly quotes and dashes, common in news text, so its hits
+        // are tested on the spot; 0xE1 and 0xE3 are rare in English.
         flags.extend(memchr3_iter(b'\t', 0x0b, 0x0c, block).map(sentinel));
-        for i in memchr2_iter(b'\r', 0xc2, block) {
-            let next = block.get(i + 1).copied();
+        for i in memchr3_iter(b'\r', 0xc2, 0xe2, block) {
             let hit = match block[i] {
-                b'\r' => next != Some(b'\n'),
-                _ => matches!(next, Some(0x85 | 0xa0)),
+                b'\r' => block.get(i + 1) != Some(&b'\n'),
+                0xc2 => matches!(block.get(i + 1), Some(0x85 | 0xa0)),
+                _ => is_space3(&block[i..]),
             };
             if hit {
+                flags.push(sentinel(i));
+            }
+        }
+        for i in memchr2_iter(0xe1, 0xe3, block) {
+            if is_space3(&block[i..]) {
                 flags.push(sentinel(i));
             }
         }
@@ -431,15 +427,27 @@ impl Prefilter {
         sk.lower.clear();
         sk.lower.extend(block.iter().map(u8::to_ascii_lowercase));
         sk.lower_base = base;
-        let triggers = self.triggers.len();
-        self.finder.find_all(&sk.lower, |id, i| {
+        self.finder.find_all(&sk.lower, |_, i| {
             flags.push(Flag {
                 at: base + i as u64,
-                token: (id as usize) < triggers,
+                token: true,
             })
         });
         flags.sort_unstable_by_key(|f| f.at);
     }
+}
+
+/// Does `s` start with a whitespace sentinel of three bytes (a Unicode
+/// space: U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000)?
+fn is_space3(s: &[u8]) -> bool {
+    matches!(
+        s,
+        [0xe1, 0x9a, 0x80, ..]
+            | [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..]
+            | [0xe2, 0x81, 0x9f, ..]
+            | [0xe3, 0x80, 0x80, ..]
+    )
 }
 
 /// One trigger per distinct token, with the rules it stands for. `wants`
@@ -591,5 +599,21 @@ mod tests {
         let mut sk = Skipper::default();
         m.prefilter.scan(b"a\r\nb", 0, &mut sk);
         assert!(sk.flags.is_empty());
+    }
+
+    /// `is_space3` is exactly the three-byte sentinels, over every
+    /// character of three bytes.
+    #[test]
+    fn three_byte_spaces() {
+        let want: Vec<char> = matcher::SENTINELS
+            .iter()
+            .filter(|s| s.len() == 3)
+            .map(|s| s.chars().next().unwrap())
+            .collect();
+        for c in ('\u{800}'..='\u{ffff}').filter(|c| c.len_utf8() == 3) {
+            let mut buf = [0; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(is_space3(bytes), want.contains(&c), "{c:?}");
+        }
     }
 }
