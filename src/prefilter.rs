@@ -66,13 +66,11 @@ pub(crate) struct Prefilter {
     /// given prefix are one range of it.
     starts: Vec<(Vec<u8>, u32)>,
     /// `start_key` of each of `starts` (sorted too).
-    start_keys: Vec<u16>,
-    /// The bytes that literals of one byte are, as a bitmap.
-    start_singles: [u64; 4],
-    /// The first two bytes of those of two bytes or more, as a bitmap
-    /// indexed by `b0 << 8 | b1`, so that most lines need no search of
-    /// `starts`.
-    start_pairs: Vec<u64>,
+    start_keys: Vec<u32>,
+    /// Which `start_key`s there are, by the length of the literal (one,
+    /// two, three, or four bytes and more): a bit table indexed by
+    /// `prefix_bit`, so that most lines need no search of `starts`.
+    start_prefixes: Box<[u64; PREFIX_WORDS]>,
     /// Line and block rules that start with a non-ASCII literal, checked
     /// at the start of a line one by one, by the first byte of a line they
     /// may match, each with the first lowercase character of its literal.
@@ -208,14 +206,10 @@ impl Prefilter {
             by_first[t.token[0] as usize].push(i as u32);
         }
         starts.sort();
-        let mut start_singles = [0u64; 4];
-        for (lit, _) in starts.iter().filter(|(l, _)| l.len() == 1) {
-            start_singles[usize::from(lit[0]) / 64] |= 1 << (lit[0] % 64);
-        }
-        let mut start_pairs = vec![0u64; 65536 / 64];
-        for (lit, _) in starts.iter().filter(|(l, _)| l.len() > 1) {
-            let pair = usize::from(lit[0]) << 8 | usize::from(lit[1]);
-            start_pairs[pair / 64] |= 1 << (pair % 64);
+        let mut start_prefixes = Box::new([0u64; PREFIX_WORDS]);
+        for (lit, _) in &starts {
+            let bit = prefix_bit(start_key(lit), lit.len().min(4));
+            start_prefixes[bit / 64] |= 1 << (bit % 64);
         }
         Prefilter {
             finder,
@@ -223,8 +217,7 @@ impl Prefilter {
             by_first,
             start_keys: starts.iter().map(|(l, _)| start_key(l)).collect(),
             starts,
-            start_singles,
-            start_pairs,
+            start_prefixes,
             start_rules_by_byte,
             start_holes,
             always,
@@ -281,7 +274,8 @@ impl Prefilter {
             return false;
         };
         // A covering hit starts before the end of the first letter or digit.
-        !(0..first).any(|s| self.may_start_at(rules, hay, s))
+        // A match starts at a character boundary.
+        !(0..first).any(|s| !(0x80..0xc0).contains(&hay[s]) && self.may_start_at(rules, hay, s))
     }
 
     /// Does a rule hit `hay` (a trimmed line without sentinels) through a
@@ -319,34 +313,36 @@ impl Prefilter {
     /// Could a start rule match `hay` (a trimmed line without sentinels)
     /// from offset `s`?
     fn may_start_at(&self, rules: &[Rule], hay: &[u8], s: usize) -> bool {
-        let b0 = hay.get(s).map_or(0, u8::to_ascii_lowercase);
-        let b1 = hay.get(s + 1).map_or(0, u8::to_ascii_lowercase);
-        let pair = usize::from(b0) << 8 | usize::from(b1);
         // A rule whose first literal is there, and which matches from there
         // (the literal alone says too often "maybe": `By ` starts many
-        // sentences that are no byline).
+        // sentences that are no byline). The literals that the text can
+        // start with have one of four keys: its first one, two, three, or
+        // four bytes, lowercased.
         let rest = &hay[s..];
-        let matches_from = |key: u16, single: bool| {
+        let mut head = [0u8; 4];
+        for (h, b) in head.iter_mut().zip(rest) {
+            *h = b.to_ascii_lowercase();
+        }
+        let text_key = u32::from_be_bytes(head);
+        let literal_at = |n: usize| {
+            let key = text_key & (u32::MAX << (8 * (4 - n)));
+            let bit = prefix_bit(key, n);
+            if self.start_prefixes[bit / 64] & (1 << (bit % 64)) == 0 {
+                return false;
+            }
             let from = self.start_keys.partition_point(|&k| k < key);
             self.start_keys[from..]
                 .iter()
                 .take_while(|&&k| k == key)
                 .zip(&self.starts[from..])
-                .filter(|(_, (l, _))| single == (l.len() == 1))
+                .filter(|(_, (l, _))| l.len().min(4) == n)
                 .any(|(_, (l, id))| {
                     rest.len() >= l.len()
                         && rest[..l.len()].eq_ignore_ascii_case(l)
                         && matcher::may_match_at(&rules[*id as usize], hay, s)
                 })
         };
-        if self.start_singles[usize::from(b0) / 64] & (1 << (b0 % 64)) != 0
-            && matches_from(start_key(&[b0]), true)
-        {
-            return true;
-        }
-        if self.start_pairs[pair / 64] & (1 << (pair % 64)) != 0
-            && matches_from(start_key(&[b0, b1]), false)
-        {
+        if (1..=4).any(literal_at) {
             return true;
         }
         let b = hay.get(s).copied().unwrap_or(0);
@@ -474,10 +470,25 @@ fn group_triggers(wants: &[(u32, String, Option<usize>)]) -> Vec<Trigger> {
     triggers
 }
 
-/// The first two bytes of a start literal (the first and 0 for a literal
-/// of one byte), as one number: sorting by literal sorts by key.
-fn start_key(lit: &[u8]) -> u16 {
-    u16::from(lit[0]) << 8 | u16::from(lit.get(1).copied().unwrap_or(0))
+/// The first four bytes of a start literal (padded with zeros), as one
+/// number: sorting by literal sorts by key.
+fn start_key(lit: &[u8]) -> u32 {
+    let mut key = [0u8; 4];
+    for (k, b) in key.iter_mut().zip(lit) {
+        *k = *b;
+    }
+    u32::from_be_bytes(key)
+}
+
+/// Bits in the table of start keys (`Prefilter::start_prefixes`): 8 KiB.
+const PREFIX_BITS: u32 = 16;
+const PREFIX_WORDS: usize = 1 << (PREFIX_BITS - 6);
+
+/// The bit of the table of start keys for `key`, the key of a literal of
+/// `n` bytes (`n` = 4: four or more).
+fn prefix_bit(key: u32, n: usize) -> usize {
+    let mixed = (key ^ n as u32).wrapping_mul(0x9E37_79B1);
+    (mixed >> (32 - PREFIX_BITS)) as usize
 }
 
 /// The first character of `s`, lowercased (its first lowercase character).
@@ -499,7 +510,8 @@ fn may_start_with(lit: &str, b: u8) -> bool {
         // ASCII one (checked by a test over all of Unicode).
         (true, false) => matches!((want, b), ('i', 0xc4) | ('k', 0xe2)),
         (false, true) => false,
-        (false, false) => true,
+        // Any lead byte; a continuation byte starts no character.
+        (false, false) => !(0x80..0xc0).contains(&b),
     }
 }
 
