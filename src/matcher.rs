@@ -397,6 +397,9 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
     {
         return match_forward(rule, pieces, hay, 0, Some(end)).map(|_| 0);
     }
+    // A placeholder of one token alone holds no space: it starts after the
+    // last space before `end`.
+    let one_token = is_one_token(pieces);
     // Candidate starts: up to 12 token starts to the left of `end`.
     let mut starts = [0usize; 12];
     let mut n = 0;
@@ -408,15 +411,31 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
             starts[n] = p;
             n += 1;
         }
-        if end - p > 200 {
+        if end - p > 200 || (one_token && p > 0 && hay[p - 1] == b' ') {
             break;
         }
     }
+    // A placeholder first rules out most starts by their first byte,
+    // before it is measured.
+    let may_start = |st: usize| match pieces[0] {
+        Piece::Hole(h) => hole_may_start_with(h, hay[st]),
+        Piece::Lit(_) => true,
+    };
     starts[..n]
         .iter()
         .rev()
-        .find(|&&st| match_forward(rule, pieces, hay, st, Some(end)).is_some())
+        .find(|&&st| may_start(st) && match_forward(rule, pieces, hay, st, Some(end)).is_some())
         .copied()
+}
+
+/// Are `pieces` one placeholder whose matches are one token (no space)?
+fn is_one_token(pieces: &[Piece]) -> bool {
+    matches!(
+        pieces,
+        [Piece::Hole(
+            Hole::Num | Hole::Dur | Hole::Handle | Hole::Url | Hole::Word
+        )]
+    )
 }
 
 /// Could `rule`, which starts with placeholder `h`, match `hay` from `pos`,
@@ -769,6 +788,10 @@ mod tests {
                 let ends = hole_ends_at(h, hay, pos);
                 for &e in ends.as_slice() {
                     proptest::prop_assert!(e > pos, "{h:?} matched nothing in {s:?}");
+                    proptest::prop_assert!(
+                        !is_one_token(&[Piece::Hole(h)]) || !hay[pos..e].contains(&b' '),
+                        "{h:?} took a space in {s:?}"
+                    );
                     proptest::prop_assert!(hole_may_start_with(h, hay[pos]), "{h:?} start {s:?}");
                     proptest::prop_assert!(hole_may_end_with(h, hay[e - 1]), "{h:?} end {s:?} at {e}");
                 }
