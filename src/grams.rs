@@ -41,6 +41,10 @@ pub(crate) struct Grams {
     table: Box<[u64; TABLE_WORDS]>,
     /// `(hash, token, offset of the window in the token)`, sorted by hash.
     windows: Vec<(u32, u32, u32)>,
+    /// Where the windows of each bucket of hashes (the top `BUCKET_BITS`
+    /// bits of the hash) start in `windows`, and where the last ends: the
+    /// few windows with a hash are found without a binary search.
+    buckets: Vec<u32>,
     tokens: Vec<Vec<u8>>,
     /// Searches (Teddy, SIMD) for the tokens of three bytes or more that
     /// are shorter than `MIN_LEN` or have no run of rare windows (see
@@ -76,6 +80,9 @@ impl Grams {
             }
         }
         windows.sort_unstable();
+        let buckets = (0..=1u32 << BUCKET_BITS)
+            .map(|b| windows.partition_point(|w| bucket(w.0) < b) as u32)
+            .collect();
         // Teddy fingerprints the first bytes of its tokens, up to three:
         // tokens of one or two bytes would blunt it, and get a `memmem` each.
         let (teddy_ids, tiny_ids): (Vec<u32>, Vec<u32>) = short_ids
@@ -97,6 +104,7 @@ impl Grams {
         Grams {
             table,
             windows,
+            buckets,
             tokens: tokens.to_vec(),
             teddy,
             short_ids,
@@ -152,10 +160,11 @@ impl Grams {
     /// window would put them (the window is at `i`).
     #[cold]
     fn check(&self, hay: &[u8], i: usize, h: u32, found: &mut impl FnMut(u32, usize)) {
-        let first = self.windows.partition_point(|w| w.0 < h);
-        for &(wh, id, at) in &self.windows[first..] {
+        let b = bucket(h) as usize;
+        let range = self.buckets[b] as usize..self.buckets[b + 1] as usize;
+        for &(wh, id, at) in &self.windows[range] {
             if wh != h {
-                break;
+                continue;
             }
             let token = &self.tokens[id as usize];
             if let Some(start) = i.checked_sub(at as usize)
@@ -165,6 +174,14 @@ impl Grams {
             }
         }
     }
+}
+
+/// Buckets of window hashes in `Grams::buckets`: a thousand, about one
+/// window each for the built-in patterns' three hundred tokens.
+const BUCKET_BITS: u32 = 10;
+
+fn bucket(h: u32) -> u32 {
+    h >> (TABLE_BITS - BUCKET_BITS)
 }
 
 #[inline]
