@@ -158,34 +158,43 @@ pub(crate) fn is_punct(b: u8) -> bool {
 /// True when `s` holds only whitespace and closing punctuation, as after the
 /// last word of a line: `.`, `…`, `)`, quotes, dashes, `|`.
 pub(crate) fn only_closing(s: &[u8]) -> bool {
-    let Ok(s) = std::str::from_utf8(s) else {
-        return false;
-    };
-    s.chars().all(|c| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '.' | ','
-                    | ':'
-                    | ';'
-                    | '!'
-                    | '?'
-                    | ')'
-                    | ']'
-                    | '"'
-                    | '\''
-                    | '…'
-                    | '”'
-                    | '’'
-                    | '»'
-                    | '›'
-                    | '|'
-                    | '-'
-                    | '–'
-                    | '—'
-                    | '>'
-            )
-    })
+    // Character by character, stopping at the first other one: the rest
+    // of a line after a hit is often long, and is not validated as a whole.
+    let mut i = 0;
+    while let Some(c) = char_at(s, i) {
+        if !is_closing(c) {
+            return false;
+        }
+        i += c.len_utf8();
+    }
+    // Invalid UTF-8 is not closing punctuation.
+    i == s.len()
+}
+
+fn is_closing(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '.' | ','
+                | ':'
+                | ';'
+                | '!'
+                | '?'
+                | ')'
+                | ']'
+                | '"'
+                | '\''
+                | '…'
+                | '”'
+                | '’'
+                | '»'
+                | '›'
+                | '|'
+                | '-'
+                | '–'
+                | '—'
+                | '>'
+        )
 }
 
 /// The end of the first letter or digit of `s` (a character for which
@@ -1283,8 +1292,23 @@ mod tests {
         })
     }
 
+    /// The reference for [`only_closing`]: the whole text validated, then
+    /// every character tested.
+    fn only_closing_str(s: &[u8]) -> bool {
+        std::str::from_utf8(s).is_ok_and(|s| s.chars().all(is_closing))
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn only_closing_agrees_with_reference(
+            s in proptest::collection::vec(proptest::sample::select(&[
+                b'.', b' ', b')', b'a', b'\'', 0xe2, 0x80, 0x9d, 0xa6, 0x94, 0xc2, 0xbb, 0xff,
+            ][..]), 0..12),
+        ) {
+            proptest::prop_assert_eq!(only_closing(&s), only_closing_str(&s));
+        }
 
         #[test]
         fn has_words_counts_like_count_words(
