@@ -397,21 +397,31 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
     {
         return match_forward(rule, pieces, hay, 0, Some(end)).map(|_| 0);
     }
-    // A placeholder of one token alone holds no space: it starts after the
-    // last space before `end`.
-    let one_token = is_one_token(pieces);
-    // Candidate starts: up to 12 token starts to the left of `end`.
+    // Placeholders of one token hold no space: when every other piece is
+    // a literal, a match holds exactly the literals' spaces, and starts
+    // only where that many lie between it and `end`.
+    let spaces = fixed_spaces(pieces);
+    // Candidate starts: up to 12 token starts to the left of `end` (of
+    // which only those with the right number of spaces are kept).
     let mut starts = [0usize; 12];
     let mut n = 0;
+    let mut seen = 0;
     let mut p = end;
-    while p > 0 && n < starts.len() {
+    let mut crossed = 0;
+    while p > 0 && seen < starts.len() {
         p -= 1;
+        crossed += usize::from(hay[p] == b' ');
         let at_token_start = p == 0 || matches!(hay[p - 1], b' ' | b'(' | b'[' | b'"' | b'/');
         if at_token_start && p < end {
-            starts[n] = p;
-            n += 1;
+            seen += 1;
+            if spaces.is_none_or(|k| k == crossed) {
+                starts[n] = p;
+                n += 1;
+            }
         }
-        if end - p > 200 || (one_token && p > 0 && hay[p - 1] == b' ') {
+        if end - p > 200
+            || spaces.is_some_and(|k| crossed + usize::from(p > 0 && hay[p - 1] == b' ') > k)
+        {
             break;
         }
     }
@@ -428,14 +438,22 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
         .copied()
 }
 
-/// Are `pieces` one placeholder whose matches are one token (no space)?
-fn is_one_token(pieces: &[Piece]) -> bool {
+/// Is `h` a placeholder whose matches are one token (no space)?
+fn is_one_token(h: Hole) -> bool {
     matches!(
-        pieces,
-        [Piece::Hole(
-            Hole::Num | Hole::Dur | Hole::Handle | Hole::Url | Hole::Word
-        )]
+        h,
+        Hole::Num | Hole::Dur | Hole::Handle | Hole::Url | Hole::Word
     )
+}
+
+/// How many spaces every match of `pieces` holds, when that is fixed: when
+/// every piece is a literal or a placeholder of one token.
+fn fixed_spaces(pieces: &[Piece]) -> Option<usize> {
+    pieces.iter().try_fold(0, |n, p| match p {
+        Piece::Lit(lit) => Some(n + lit.bytes().filter(|&b| b == b' ').count()),
+        Piece::Hole(h) if is_one_token(*h) => Some(n),
+        Piece::Hole(_) => None,
+    })
 }
 
 /// Could `rule`, which starts with placeholder `h`, match `hay` from `pos`,
@@ -789,13 +807,69 @@ mod tests {
                 for &e in ends.as_slice() {
                     proptest::prop_assert!(e > pos, "{h:?} matched nothing in {s:?}");
                     proptest::prop_assert!(
-                        !is_one_token(&[Piece::Hole(h)]) || !hay[pos..e].contains(&b' '),
+                        !is_one_token(h) || !hay[pos..e].contains(&b' '),
                         "{h:?} took a space in {s:?}"
                     );
                     proptest::prop_assert!(hole_may_start_with(h, hay[pos]), "{h:?} start {s:?}");
                     proptest::prop_assert!(hole_may_end_with(h, hay[e - 1]), "{h:?} end {s:?} at {e}");
                 }
             }
+        }
+    }
+
+    /// The old backward search, without the shortcuts: the farthest of up
+    /// to 12 token starts within 200 bytes from which the pieces match
+    /// exactly up to `end`.
+    fn match_backward_reference(
+        rule: &Rule,
+        pieces: &[Piece],
+        hay: &[u8],
+        end: usize,
+    ) -> Option<usize> {
+        let mut starts = Vec::new();
+        let mut p = end;
+        while p > 0 && starts.len() < 12 {
+            p -= 1;
+            let at_token_start = p == 0 || matches!(hay[p - 1], b' ' | b'(' | b'[' | b'"' | b'/');
+            if at_token_start && p < end {
+                starts.push(p);
+            }
+            if end - p > 200 {
+                break;
+            }
+        }
+        starts
+            .into_iter()
+            .rev()
+            .find(|&st| match_forward(rule, pieces, hay, st, Some(end)).is_some())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The backward search finds the same start as trying every token
+        /// start, for pieces of fixed and of free spacing.
+        #[test]
+        fn backward_search_agrees_with_trying_every_start(
+            parts in proptest::collection::vec(proptest::sample::select(&[
+                "https://t.co/a", "www.x.com", "pic.twitter.com/b", "@ab", "12", "Jane", "Doe", "of",
+                "a", "(", ")", "/", " ", " ", " ", " ", "-", "x.org/p", "AB",
+            ][..]), 0..16),
+            entry in proptest::sample::select(&[
+                "{url} {url} ZZ", "{url} ZZ", "{word} ({n}) ZZ", "{n} of {n} ZZ", "{handle} / {url} ZZ",
+                "{name} ({handle}) ZZ", "{caps} {url} ZZ", "({word}) ZZ",
+            ][..]),
+        ) {
+            let m = matcher(&format!("[span]\n{entry}\n"));
+            let rule = &m.rules[0];
+            let hay = parts.concat() + " ZZ";
+            let hay = hay.as_bytes();
+            let end = hay.len() - 3;
+            let k = rule.anchor;
+            let pieces = &rule.pieces[..k];
+            proptest::prop_assert_eq!(
+                match_backward(rule, pieces, hay, end),
+                match_backward_reference(rule, pieces, hay, end)
+            );
         }
     }
 

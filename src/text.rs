@@ -533,20 +533,22 @@ pub(crate) fn url_len(s: &[u8]) -> Option<usize> {
     }
     let tok = &s[..n];
     let lower_starts = |p: &[u8]| tok.len() >= p.len() && tok[..p.len()].eq_ignore_ascii_case(p);
+    // Past `www.`, a link has a `/`: `://` somewhere, or a host before
+    // the first one. Tokens are short: no `memmem` searcher is set up.
     let is_link = lower_starts(b"http://")
         || lower_starts(b"https://")
         || lower_starts(b"www.")
-        || memchr::memmem::find(tok, b"://").is_some()
         || tok.iter().position(|&b| b == b'/').is_some_and(|slash| {
             let host = &tok[..slash];
-            host.contains(&b'.')
-                && host
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
-                && host
-                    .iter()
-                    .rposition(|&b| b == b'.')
-                    .is_some_and(|d| host.len() - d > 2)
+            tok.windows(3).any(|w| w == b"://")
+                || (host.contains(&b'.')
+                    && host
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+                    && host
+                        .iter()
+                        .rposition(|&b| b == b'.')
+                        .is_some_and(|d| host.len() - d > 2))
         });
     is_link.then_some(n)
 }
