@@ -35,10 +35,10 @@ fn ws_len_back(s: &[u8]) -> usize {
 /// The range of `s` without leading and trailing whitespace.
 pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
     // The usual case, a line that starts and ends with a visible ASCII
-    // character, needs no character decoding.
+    // character, or a closing quote, needs no character decoding.
     if let (Some(&a), Some(&z)) = (s.first(), s.last())
         && a.is_ascii_graphic()
-        && z.is_ascii_graphic()
+        && (z.is_ascii_graphic() || !may_end_space(z))
     {
         return (0, s.len());
     }
@@ -61,9 +61,17 @@ pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
     (lo, hi)
 }
 
+/// Can `b` be the last byte of a whitespace character? The spaces beyond
+/// ASCII end in 0x80 to 0x8A, 0x85, 0x9F, 0xA0, 0xA8, 0xA9 or 0xAF; the
+/// closing quotes and the ellipsis that end many lines (0x99, 0x9D, 0xA6)
+/// do not.
+fn may_end_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t'..=b'\r' | 0x80..=0x8a | 0x9f | 0xa0 | 0xa8 | 0xa9 | 0xaf)
+}
+
 /// `s` without trailing whitespace.
 pub(crate) fn trim_end(s: &[u8]) -> &[u8] {
-    if s.last().is_some_and(u8::is_ascii_graphic) {
+    if s.last().is_none_or(|&b| !may_end_space(b)) {
         return s;
     }
     let mut hi = s.len();
@@ -1341,6 +1349,18 @@ mod tests {
             proptest::prop_assert_eq!(has_more_words(t, n), reference::has_more_words(t, n));
             // Never a no when there are more words.
             proptest::prop_assert!(count_words(t) <= n || has_more_words(t, n));
+        }
+
+        #[test]
+        fn trims_agree_with_str_trim(s in line()) {
+            // Lines from `line()` start and end with whitespace: their
+            // trimmed forms test the quick paths.
+            for s in [&s[..], s.trim_start(), s.trim_end(), s.trim()] {
+                let (lo, hi) = trim_range(s.as_bytes());
+                let want_lo = s.len() - s.trim_start().len();
+                proptest::prop_assert_eq!((lo, hi), (want_lo, want_lo.max(s.trim_end().len())));
+                proptest::prop_assert_eq!(trim_end(s.as_bytes()), s.trim_end().as_bytes());
+            }
         }
 
         #[test]
