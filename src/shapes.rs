@@ -373,7 +373,7 @@ fn is_separator(tok: &str) -> bool {
 
 /// A token without surrounding punctuation.
 fn bare(tok: &str) -> &str {
-    tok.trim_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '@')
+    tok.trim_matches(|c: char| !text::is_alnum(c) && c != '+' && c != '@')
 }
 
 /// True when `tok`, lowercased, is in `list` (lowercase words): the plain

@@ -207,6 +207,17 @@ fn is_closing(c: char) -> bool {
 
 /// The end of the first letter or digit of `s` (a character for which
 /// `char::is_alphanumeric` holds, invalid bytes skipped), or `None`.
+/// `char::is_alphanumeric`, without the Unicode tables for the General
+/// Punctuation block (curly quotes, dashes, the ellipsis: U+2000 to U+206F),
+/// which holds no letter or digit, and which starts and ends many lines.
+pub(crate) fn is_alnum(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        !('\u{2000}'..='\u{206f}').contains(&c) && c.is_alphanumeric()
+    }
+}
+
 pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
     // Character by character rather than `utf8_chunks`, which validates the
     // whole line before handing out its first character. An invalid byte
@@ -221,7 +232,7 @@ pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
             continue;
         }
         match char_at(s, i) {
-            Some(c) if c.is_alphanumeric() => return Some(i + c.len_utf8()),
+            Some(c) if is_alnum(c) => return Some(i + c.len_utf8()),
             Some(c) => i += c.len_utf8(),
             None => i += 1,
         }
@@ -1300,6 +1311,16 @@ mod tests {
             }
             s
         })
+    }
+
+    #[test]
+    fn general_punctuation_holds_no_letter_or_digit() {
+        for c in '\u{2000}'..='\u{206f}' {
+            assert!(!c.is_alphanumeric(), "{c:?}");
+        }
+        for c in ['a', 'Z', '7', 'é', 'ß', '日', '٣', '“', '—', ' ', '.'] {
+            assert_eq!(is_alnum(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     /// The reference for [`only_closing`]: the whole text validated, then
