@@ -30,8 +30,8 @@
 //! block is lowercased into a scratch buffer and searched for all tokens at
 //! once (`grams`: a bit table of hashed four-byte windows, which holds its
 //! speed with a few hundred tokens where an automaton or Teddy do not), and
-//! `memchr` finds the whitespace sentinels. The offsets found are kept sorted, and each line looks
-//! at the next one.
+//! `memchr` finds the whitespace sentinels. The offsets found are kept
+//! sorted, and each line looks at the next one.
 //!
 //! Shapes (`shapes`) are not text patterns: the detector checks them on
 //! skipped lines too.
