@@ -345,7 +345,7 @@ fn fits_beside(rule: &Rule, hay: &[u8], s: usize, e: usize) -> bool {
 
 /// Can a match of placeholder `h` start with byte `b`? Never false when it
 /// can (see the length functions in `text`); true when unsure.
-fn hole_may_start_with(h: Hole, b: u8) -> bool {
+pub(crate) fn hole_may_start_with(h: Hole, b: u8) -> bool {
     match h {
         Hole::Num | Hole::Dur | Hole::Time => b.is_ascii_digit(),
         Hole::Handle => b == b'@',

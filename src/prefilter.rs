@@ -86,8 +86,6 @@ pub(crate) struct Prefilter {
 #[derive(Debug)]
 struct StartHole {
     hole: Hole,
-    /// The bytes a match of `hole` can start with.
-    first: fn(u8) -> bool,
     rules: Vec<u32>,
 }
 
@@ -154,7 +152,7 @@ impl Prefilter {
                     start_rules.push(id as u32);
                     false
                 }
-                (Piece::Hole(h), _) if first_byte_test(*h).is_some() => {
+                (Piece::Hole(h), _) if is_selective(*h) => {
                     start_rules.push(id as u32);
                     false
                 }
@@ -187,18 +185,13 @@ impl Prefilter {
                         }
                     }
                 }
-                &Piece::Hole(hole) => {
-                    let first =
-                        first_byte_test(hole).expect("start rules' placeholders have a test");
-                    match start_holes.iter_mut().find(|g| g.hole == hole) {
-                        Some(g) => g.rules.push(id),
-                        None => start_holes.push(StartHole {
-                            hole,
-                            first,
-                            rules: vec![id],
-                        }),
-                    }
-                }
+                &Piece::Hole(hole) => match start_holes.iter_mut().find(|g| g.hole == hole) {
+                    Some(g) => g.rules.push(id),
+                    None => start_holes.push(StartHole {
+                        hole,
+                        rules: vec![id],
+                    }),
+                },
             }
         }
         let mut by_first = vec![Vec::new(); 256];
@@ -349,7 +342,7 @@ impl Prefilter {
         // Rules that start with a placeholder: measured once per
         // placeholder, and most lines fail its first byte.
         if self.start_holes.iter().any(|g| {
-            (g.first)(b) && {
+            matcher::hole_may_start_with(g.hole, b) && {
                 let ends = matcher::hole_ends_at(g.hole, hay, s);
                 !ends.as_slice().is_empty()
                     && g.rules
@@ -515,23 +508,15 @@ fn may_start_with(lit: &str, b: u8) -> bool {
     }
 }
 
-/// For a placeholder that rarely starts a line, a test of the first byte it
-/// needs; `None` for placeholders that fit almost any line start.
-fn first_byte_test(h: Hole) -> Option<fn(u8) -> bool> {
-    match h {
-        Hole::Num | Hole::Dur | Hole::Time => Some(|b| b.is_ascii_digit()),
-        Hole::Handle => Some(|b| b == b'@'),
-        Hole::Caps => {
-            Some(|b| b.is_ascii_uppercase() || matches!(b, b'&' | b'.' | b'-' | b'\'' | b'/'))
-        }
-        Hole::Date
-        | Hole::Url
-        | Hole::Word
-        | Hole::Name
-        | Hole::Text
-        | Hole::Rest
-        | Hole::Headline => None,
-    }
+/// Does placeholder `h` rarely start a line? Its first byte
+/// ([`matcher::hole_may_start_with`]) rules out most lines: a digit for
+/// `{n}`, `{dur}` and `{time}`, `@` for `{handle}`, a capital for `{caps}`.
+/// Others fit almost any line start.
+fn is_selective(h: Hole) -> bool {
+    matches!(
+        h,
+        Hole::Num | Hole::Dur | Hole::Time | Hole::Handle | Hole::Caps
+    )
 }
 
 /// The token of an anchor literal, found in every match of it (in the

@@ -38,7 +38,7 @@ pub(crate) fn trim_range(s: &[u8]) -> (usize, usize) {
     // character, or a closing quote, needs no character decoding.
     if let (Some(&a), Some(&z)) = (s.first(), s.last())
         && a.is_ascii_graphic()
-        && (z.is_ascii_graphic() || !may_end_space(z))
+        && !may_end_space(z)
     {
         return (0, s.len());
     }

@@ -30,18 +30,23 @@ fn sample_tree(root: &Path) {
     );
 }
 
+/// `dejunk -r SRC -o OUT`.
+fn mirror(src: &Path, out: &Path) -> std::process::Output {
+    dejunk()
+        .arg("-r")
+        .arg(src)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn tree_is_mirrored_under_the_output_directory() {
     let dir = tempfile::tempdir().unwrap();
     let (src, out) = (dir.path().join("src"), dir.path().join("out"));
     sample_tree(&src);
-    let o = dejunk()
-        .arg("-r")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = mirror(&src, &out);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "");
     let got: Vec<String> = files_under(&out)
@@ -184,13 +189,7 @@ fn an_output_directory_that_cannot_be_made_fails_only_its_files() {
         ],
     );
     tree(&out, &[("sub", b"a file, not a directory")]);
-    let o = dejunk()
-        .arg("-r")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = mirror(&src, &out);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let want = format!(
         "dejunk: {}: cannot create directory {}: ",
