@@ -334,8 +334,7 @@ impl Cleaner {
     /// Cleans a string, reporting each removal to `observer`.
     pub fn clean_str_with<O: Observer>(&self, text: &str, observer: O) -> String {
         let inner = &*self.inner;
-        // The output is about the input less what is removed.
-        let editor = Editor::gathering(text.len() + 1);
+        let editor = Editor::gathering(text);
         let mut det =
             Detector::with_editor(&inner.matcher, &inner.names, inner.hold, editor, observer);
         let mut res = Ok(());
@@ -350,11 +349,9 @@ impl Cleaner {
             };
             res.is_ok()
         });
-        // Writing to a Vec cannot fail.
+        // Gathering into a string cannot fail.
         let _ = res.and_then(|_| det.finish());
-        let out = det.into_editor().into_output();
-        String::from_utf8(out)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        det.into_editor().into_string()
     }
 
     /// Cleans everything `rdr` yields (any encoding, see

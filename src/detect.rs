@@ -677,7 +677,7 @@ Story highlights
                 }
             }
         }
-        String::from_utf8(ed.into_inner()).unwrap()
+        String::from_utf8(ed.into_writer().unwrap()).unwrap()
     }
 
     fn line() -> impl Strategy<Value = &'static str> {

@@ -151,6 +151,27 @@ proptest! {
         let lossy = String::from_utf8_lossy(&bytes);
         let _ = c.clean_str(&lossy);
     }
+
+    /// `clean_str` builds its `String` from the pieces it keeps, without
+    /// validating the whole output: it must equal the byte path, whose
+    /// output is checked as UTF-8 here, for any valid input, overlong lines
+    /// (copied whole by `clean_str`, in pieces cut anywhere by the reader)
+    /// included.
+    #[test]
+    fn clean_str_equals_the_byte_path(
+        bytes in prop::collection::vec(prop_oneof![any::<u8>(), Just(b'\n'), Just(b' ')], 0..600),
+        doc in document(),
+        max_line in 1usize..80,
+        sizes in prop::collection::vec(1usize..16, 1..4),
+    ) {
+        let lossy = String::from_utf8_lossy(&bytes).into_owned();
+        for c in [Cleaner::new(), dejunk::CleanerBuilder::new().max_line_len(max_line).build().unwrap()] {
+            for text in [&lossy, &doc] {
+                let bytes_out = String::from_utf8(clean_chunked(&c, text.as_bytes(), sizes.clone()));
+                prop_assert_eq!(bytes_out, Ok(c.clean_str(text)));
+            }
+        }
+    }
 }
 
 #[test]
