@@ -52,22 +52,23 @@ pub(crate) struct Gather<'a> {
 
 impl Gather<'_> {
     fn push(&mut self, data: &[u8]) {
-        if let [b] = *data {
-            if b.is_ascii() {
-                // A line end, or a space between stitched pieces.
-                self.out.push(char::from(b));
-                return;
-            }
+        if let [b] = *data
+            && b.is_ascii()
+        {
+            // A line end, or a space between stitched pieces.
+            self.out.push(char::from(b));
+            return;
         }
         let base = self.src.as_ptr() as usize;
         let at = (data.as_ptr() as usize).wrapping_sub(base);
         // A piece inside the input: the address of its first byte is within
         // it, and so is its end. (Distinct live buffers never overlap.)
-        if at <= self.src.len() && data.len() <= self.src.len() - at {
-            if let Some(s) = self.src.get(at..at + data.len()) {
-                self.out.push_str(s);
-                return;
-            }
+        if at <= self.src.len()
+            && data.len() <= self.src.len() - at
+            && let Some(s) = self.src.get(at..at + data.len())
+        {
+            self.out.push_str(s);
+            return;
         }
         match std::str::from_utf8(data) {
             Ok(s) => self.out.push_str(s),
