@@ -1,6 +1,7 @@
 //! `CleanerBuilder` -> `Cleaner`: configuration in, an immutable, reusable,
 //! `Send + Sync` cleaner out.
 
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use encoding_rs::Encoding;
 
 use crate::decode::DecodeReader;
-use crate::detect::Detector;
+use crate::detect::{Buffers, Detector};
 use crate::edit::Editor;
 use crate::error::{BuildError, CleanError};
 use crate::lines::{self, Event, LineReader, ReadError};
@@ -32,6 +33,17 @@ pub enum Binary {
 
 /// The default limit on line length: 1 MiB.
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
+
+thread_local! {
+    /// The detector's buffers from this thread's last `clean_str`, for the
+    /// next: cleaning an article must not start by allocating them. A
+    /// nested call (from an observer) finds none and makes its own.
+    static BUFFERS: Cell<Option<Buffers>> = const { Cell::new(None) };
+}
+
+/// Buffers holding more than this many bytes (after an unusually long
+/// line) are dropped rather than kept for the next `clean_str`.
+const KEEP_BUFFERS: usize = 256 << 10;
 
 /// A category of patterns, as the cleaner knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -335,8 +347,15 @@ impl Cleaner {
     pub fn clean_str_with<O: Observer>(&self, text: &str, observer: O) -> String {
         let inner = &*self.inner;
         let editor = Editor::gathering(text);
-        let mut det =
-            Detector::with_editor(&inner.matcher, &inner.names, inner.hold, editor, observer);
+        let buffers = BUFFERS.take().unwrap_or_default();
+        let mut det = Detector::with_buffers(
+            &inner.matcher,
+            &inner.names,
+            inner.hold,
+            editor,
+            observer,
+            buffers,
+        );
         let mut res = Ok(());
         lines::for_each_in_slice(text.as_bytes(), inner.max_line, |ev| {
             res = match ev {
@@ -351,7 +370,12 @@ impl Cleaner {
         });
         // Gathering into a string cannot fail.
         let _ = res.and_then(|_| det.finish());
-        det.into_editor().into_string()
+        let (editor, mut buffers) = det.into_parts();
+        if buffers.capacity() <= KEEP_BUFFERS {
+            buffers.reset();
+            BUFFERS.set(Some(buffers));
+        }
+        editor.into_string()
     }
 
     /// Cleans everything `rdr` yields (any encoding, see

@@ -85,6 +85,13 @@ pub(crate) struct Scratch {
     lower: Vec<u8>,
 }
 
+impl Scratch {
+    /// About how many bytes it holds.
+    pub fn capacity(&self) -> usize {
+        self.norm.capacity() + self.map.capacity() * 4 + self.lower.capacity()
+    }
+}
+
 impl Matcher {
     /// Compiles rule definitions, each tagged with its category index.
     pub fn new(defs: Vec<(usize, String, RuleDef)>) -> Result<Matcher, BuildError> {

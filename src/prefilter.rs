@@ -125,6 +125,22 @@ pub(crate) struct Skipper {
     lower_base: u64,
 }
 
+impl Skipper {
+    /// Ready for a new input, keeping capacity.
+    pub fn reset(&mut self) {
+        self.flags.clear();
+        self.next = 0;
+        self.scanned_to = 0;
+        self.lower.clear();
+        self.lower_base = 0;
+    }
+
+    /// About how many bytes it holds.
+    pub fn capacity(&self) -> usize {
+        self.lower.capacity() + self.flags.capacity() * size_of::<Flag>()
+    }
+}
+
 impl Prefilter {
     /// Sorts the rules into anywhere rules (found by their tokens) and
     /// start rules (checked at the start of each line).

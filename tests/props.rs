@@ -152,6 +152,23 @@ proptest! {
         let _ = c.clean_str(&lossy);
     }
 
+    /// `clean_str` reuses its buffers on a thread, from any cleaner: what
+    /// was cleaned before must not change the output.
+    #[test]
+    fn clean_str_forgets_the_previous_input(
+        before in prop::collection::vec(document(), 1..4),
+        doc in document(),
+        max_line in 1usize..80,
+    ) {
+        let c = Cleaner::new();
+        let small = dejunk::CleanerBuilder::new().max_line_len(max_line).build().unwrap();
+        let fresh = std::thread::scope(|s| s.spawn(|| c.clean_str(&doc)).join().unwrap());
+        for (i, b) in before.iter().enumerate() {
+            if i % 2 == 0 { c.clean_str(b) } else { small.clean_str(b) };
+        }
+        prop_assert_eq!(c.clean_str(&doc), fresh);
+    }
+
     /// `clean_str` builds its `String` from the pieces it keeps, without
     /// validating the whole output: it must equal the byte path, whose
     /// output is checked as UTF-8 here, for any valid input, overlong lines
