@@ -432,7 +432,13 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
         // What the shapes' gates look at, computed once for all of them.
         let line = shapes::Line::new(line);
-        self.matcher.shapes.iter().copied().find(|&id| {
+        // Most shapes take only short lines; prose lines are long.
+        let ids = if line.len() > shapes::SHORT_SHAPE {
+            &self.matcher.long_shapes
+        } else {
+            &self.matcher.shapes
+        };
+        ids.iter().copied().find(|&id| {
             self.matcher.rules[id as usize]
                 .shape
                 .is_some_and(|k| k.matches_line(&line))

@@ -72,6 +72,9 @@ pub(crate) struct Matcher {
     pub rules: Vec<Rule>,
     /// The rules that are shapes, checked on lines the patterns leave.
     pub shapes: Vec<u32>,
+    /// Those of `shapes` that can take a line longer than
+    /// `shapes::SHORT_SHAPE`, in the same order.
+    pub long_shapes: Vec<u32>,
     /// Proves lines safe to skip; see `prefilter`.
     pub prefilter: Prefilter,
 }
@@ -155,10 +158,20 @@ impl Matcher {
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
         let prefilter = Prefilter::new(&rules);
+        let long_shapes = shapes
+            .iter()
+            .copied()
+            .filter(|&id| {
+                rules[id as usize]
+                    .shape
+                    .is_some_and(|k| k.takes_long_lines())
+            })
+            .collect();
         Ok(Matcher {
             ac,
             targets,
             rules,
+            long_shapes,
             shapes,
             prefilter,
         })

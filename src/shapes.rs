@@ -20,6 +20,10 @@ use std::cell::OnceCell;
 
 use crate::text;
 
+/// The longest line (trimmed, in bytes) that a shape other than
+/// `repeated-title` and `author-box` takes.
+pub(crate) const SHORT_SHAPE: usize = 200;
+
 /// A built-in line shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ShapeKind {
@@ -84,19 +88,30 @@ impl ShapeKind {
         self.could_match(line) && line.text().is_some_and(|text| self.matches_str(text))
     }
 
+    /// Whether the shape can take a line of more than [`SHORT_SHAPE`]
+    /// bytes: the detector asks only these about a longer line.
+    pub(crate) fn takes_long_lines(self) -> bool {
+        matches!(self, ShapeKind::RepeatedTitle | ShapeKind::AuthorBox)
+    }
+
+    /// Whether a trimmed line of `len` bytes is too long or too short for
+    /// the shape.
+    fn out_of_bounds(self, len: usize) -> bool {
+        len == 0 || len > 600 || (len > SHORT_SHAPE && !self.takes_long_lines())
+    }
+
     /// The full test of a shape on a trimmed line, without its gate: the
     /// reference for the gates.
     fn matches_str(self, line: &str) -> bool {
-        if line.is_empty() || line.len() > 600 {
+        if self.out_of_bounds(line.len()) {
             return false;
         }
-        let short = line.len() <= 200;
         match self {
-            ShapeKind::ShareBar => short && is_share_bar(line),
-            ShapeKind::Counter => short && is_counter(line),
-            ShapeKind::LinkLine => short && is_link_line(line),
-            ShapeKind::CreditLine => short && is_credit_line(line),
-            ShapeKind::ButtonRow => short && is_button_row(line),
+            ShapeKind::ShareBar => is_share_bar(line),
+            ShapeKind::Counter => is_counter(line),
+            ShapeKind::LinkLine => is_link_line(line),
+            ShapeKind::CreditLine => is_credit_line(line),
+            ShapeKind::ButtonRow => is_button_row(line),
             ShapeKind::Caption => false,
             ShapeKind::RepeatedTitle => is_repeated_title(line),
             ShapeKind::AuthorBox => line.starts_with("About ") && is_author_box(line),
@@ -114,10 +129,9 @@ impl ShapeKind {
         let bytes = line.bytes;
         let len = bytes.len();
         // The full test's own bounds.
-        if len == 0 || len > 600 {
+        if self.out_of_bounds(len) {
             return false;
         }
-        let short = len <= 200;
         let first = line.first;
         // More than one word: the first token is not the whole line.
         let several = first.len() < len;
@@ -130,9 +144,8 @@ impl ShapeKind {
             // (the full test says no at the first that is neither). A
             // separator first (`| Share | Tweet`) is rare: let it through.
             ShapeKind::ShareBar => {
-                short
-                    && several
-                    && line.first_text.is_none_or(|t| {
+                several
+                    && line.first_text().is_none_or(|t| {
                         let b = bare(t);
                         is_separator(t)
                             || NETWORKS.contains(b)
@@ -145,10 +158,9 @@ impl ShapeKind {
             // A counter has a number (`is_number`: digits first, after
             // brackets and punctuation), so the line has an ASCII digit.
             ShapeKind::Counter => {
-                short
-                    && has_any(bytes, |b| b.is_ascii_digit())
+                has_any(bytes, |b| b.is_ascii_digit())
                     && line
-                        .first_text
+                        .first_text()
                         .is_none_or(|t| !is_list_number(t) && counter_token(t))
             }
             // Every token is a handle (`@` first) or a link; a link has a
@@ -157,23 +169,21 @@ impl ShapeKind {
             // token and `(` off its start: that removes no `@` or `/`, and a
             // `www.` it starts with then starts the token after its `(`s.
             ShapeKind::LinkLine => {
-                short
-                    && (first.iter().any(|&b| matches!(b, b'@' | b'/')) || {
-                        let mut t = first;
-                        while let [b'(', rest @ ..] = t {
-                            t = rest;
-                        }
-                        t.len() >= 4 && t[..4].eq_ignore_ascii_case(b"www.")
-                    })
+                first.iter().any(|&b| matches!(b, b'@' | b'/')) || {
+                    let mut t = first;
+                    while let [b'(', rest @ ..] = t {
+                        t = rest;
+                    }
+                    t.len() >= 4 && t[..4].eq_ignore_ascii_case(b"www.")
+                }
             }
-            ShapeKind::CreditLine => short && could_be_credit_line(bytes),
+            ShapeKind::CreditLine => could_be_credit_line(bytes),
             // Three or more button words and nothing else: two or more
             // tokens, and the first, stripped of `!?.|[]`, is a button word
             // (or was only that punctuation: let it through).
             ShapeKind::ButtonRow => {
-                short
-                    && several
-                    && line.first_text.is_none_or(|t| {
+                several
+                    && line.first_text().is_none_or(|t| {
                         let b = button_bare(t);
                         b.is_empty() || BUTTONS.contains(b)
                     })
@@ -202,9 +212,9 @@ pub(crate) struct Line<'a> {
     /// Its first whitespace-separated token (as `split_whitespace` on the
     /// text would give it), or empty for an empty line.
     first: &'a [u8],
-    /// The first token as text (`None` if it is not UTF-8): validated once
-    /// for the gates that look at its words.
-    first_text: Option<&'a str>,
+    /// The first token as text (`None` if it is not UTF-8), once a gate
+    /// that looks at its words needs it.
+    first_text: OnceCell<Option<&'a str>>,
     /// The line as text, once a full test needs it; `None` when it is not
     /// UTF-8 (the decoder hands out valid UTF-8 only: this never happens).
     text: OnceCell<Option<&'a str>>,
@@ -218,9 +228,20 @@ impl<'a> Line<'a> {
         Line {
             bytes,
             first,
-            first_text: std::str::from_utf8(first).ok(),
+            first_text: OnceCell::new(),
             text: OnceCell::new(),
         }
+    }
+
+    /// Its length in bytes, trimmed.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn first_text(&self) -> Option<&'a str> {
+        *self
+            .first_text
+            .get_or_init(|| std::str::from_utf8(self.first).ok())
     }
 
     fn text(&self) -> Option<&'a str> {

@@ -230,6 +230,35 @@ fn repeated_titles_and_author_boxes() {
     goes("Ten ways to wear a red scarf this winter Style Ten ways to wear a red scarf this winter");
     goes("About Jo Roe Jo Roe is a writer in Leeds. She likes tea.");
     stays("About Time is a film by Richard Curtis.");
+    // Longer than 200 bytes, where only these two shapes look.
+    let title = "Ten ways to wear a red scarf this winter without looking like everybody else on the bus, \
+                 according to the stylists who dress the stars";
+    let long = format!("{title} Style {title}");
+    assert!(long.len() > 200);
+    goes(&long);
+    let bio = format!(
+        "About Jo Roe Jo Roe is a writer in Leeds. {}",
+        "She likes tea and long walks by the river in the rain. ".repeat(4)
+    );
+    assert!(bio.len() > 200);
+    goes(&bio);
+}
+
+#[test]
+fn short_line_shapes_leave_long_lines() {
+    // Each of these shapes takes lines of up to 200 bytes only.
+    for (line, shape) in [
+        ("Facebook Messenger Tumblr", "shape:share-bar"),
+        ("302 shares 12 comments", "shape:counter"),
+        ("@jane @joe https://t.co/x", "shape:link-line"),
+    ] {
+        let r = removals(&format!("{line}\n"));
+        assert!(r.iter().any(|r| r.1 == shape), "{line}: {r:?}");
+        let long = format!("{}\n", [line; 12].join(" "));
+        assert!(long.len() > 200);
+        let r = removals(&long);
+        assert!(r.iter().all(|r| r.1 != shape), "{long}: {r:?}");
+    }
 }
 
 #[test]
