@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::io::{Read, Write};
+use std::mem::take;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,15 +36,45 @@ pub enum Binary {
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 
 thread_local! {
-    /// The detector's buffers from this thread's last `clean_str`, for the
-    /// next: cleaning an article must not start by allocating them. A
-    /// nested call (from an observer) finds none and makes its own.
-    static BUFFERS: Cell<Option<Buffers>> = const { Cell::new(None) };
+    /// The working buffers of this thread's last `clean_str` or
+    /// `clean_reader`, for the next: cleaning an article or a small file
+    /// must not start by allocating (and zeroing) them. A nested call (from
+    /// an observer) finds none and makes its own.
+    static BUFFERS: Cell<Option<ThreadBuffers>> = const { Cell::new(None) };
 }
 
 /// Buffers holding more than this many bytes (after an unusually long
-/// line) are dropped rather than kept for the next `clean_str`.
+/// line) are dropped rather than kept for the next call.
 const KEEP_BUFFERS: usize = 256 << 10;
+
+/// See `BUFFERS`. Capacity only: nothing of one input reaches the next.
+#[derive(Default)]
+struct ThreadBuffers {
+    detect: Buffers,
+    /// The line reader's buffer, the decoder's and the editor's chunk.
+    lines: Vec<u8>,
+    decode: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl ThreadBuffers {
+    fn take() -> ThreadBuffers {
+        BUFFERS.take().unwrap_or_default()
+    }
+
+    /// Keeps the buffers for this thread's next call, unless they grew
+    /// large.
+    fn keep(mut self) {
+        let size = self.detect.capacity()
+            + self.lines.capacity()
+            + self.decode.capacity()
+            + self.out.capacity();
+        if size <= KEEP_BUFFERS {
+            self.detect.reset();
+            BUFFERS.set(Some(self));
+        }
+    }
+}
 
 /// A category of patterns, as the cleaner knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -347,14 +378,14 @@ impl Cleaner {
     pub fn clean_str_with<O: Observer>(&self, text: &str, observer: O) -> String {
         let inner = &*self.inner;
         let editor = Editor::gathering(text);
-        let buffers = BUFFERS.take().unwrap_or_default();
+        let mut bufs = ThreadBuffers::take();
         let mut det = Detector::with_buffers(
             &inner.matcher,
             &inner.names,
             inner.hold,
             editor,
             observer,
-            buffers,
+            std::mem::take(&mut bufs.detect),
         );
         let mut res = Ok(());
         lines::for_each_in_slice(text.as_bytes(), inner.max_line, |ev| {
@@ -370,11 +401,9 @@ impl Cleaner {
         });
         // Gathering into a string cannot fail.
         let _ = res.and_then(|_| det.finish());
-        let (editor, mut buffers) = det.into_parts();
-        if buffers.capacity() <= KEEP_BUFFERS {
-            buffers.reset();
-            BUFFERS.set(Some(buffers));
-        }
+        let (editor, detect) = det.into_parts();
+        bufs.detect = detect;
+        bufs.keep();
         editor.into_string()
     }
 
@@ -397,9 +426,23 @@ impl Cleaner {
         observer: O,
     ) -> Result<Summary, CleanError> {
         let inner = &*self.inner;
-        let mut decoded = DecodeReader::new(rdr, inner.encoding);
-        let mut lines = LineReader::new(&mut decoded, inner.max_line, inner.binary == Binary::Quit);
-        let mut det = Detector::new(&inner.matcher, &inner.names, inner.hold, wtr, observer);
+        // On an error the buffers are dropped, and the next call allocates.
+        let mut bufs = ThreadBuffers::take();
+        let mut decoded = DecodeReader::with_buffer(rdr, inner.encoding, take(&mut bufs.decode));
+        let mut lines = LineReader::with_buffer(
+            &mut decoded,
+            inner.max_line,
+            inner.binary == Binary::Quit,
+            take(&mut bufs.lines),
+        );
+        let mut det = Detector::with_buffers(
+            &inner.matcher,
+            &inner.names,
+            inner.hold,
+            Editor::with_chunk(wtr, take(&mut bufs.out)),
+            observer,
+            take(&mut bufs.detect),
+        );
         loop {
             let ev = match lines.next() {
                 Ok(Some(ev)) => ev,
@@ -425,17 +468,22 @@ impl Cleaner {
             res.map_err(CleanError::Write)?;
         }
         det.finish().map_err(CleanError::Write)?;
-        let ed = det.editor();
         let bytes_in = lines.bytes_read();
-        drop(lines);
-        Ok(Summary {
+        bufs.lines = lines.into_buffer();
+        let summary = Summary {
             lines_in: det.lines_in,
-            lines_out: ed.lines_out,
+            lines_out: det.editor().lines_out,
             bytes_in,
-            bytes_out: ed.bytes_out,
+            bytes_out: det.editor().bytes_out,
             overlong_lines: det.overlong,
             decoding: Some(decoded.decoding()),
-        })
+        };
+        bufs.decode = decoded.into_buffer();
+        let (editor, detect) = det.into_parts();
+        bufs.out = editor.into_chunk();
+        bufs.detect = detect;
+        bufs.keep();
+        Ok(summary)
     }
 }
 

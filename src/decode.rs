@@ -96,12 +96,19 @@ pub(crate) struct DecodeReader<R> {
 impl<R: Read> DecodeReader<R> {
     /// `forced`: decode as this encoding (a BOM still wins, as in browsers);
     /// `None` detects the encoding.
+    #[cfg(test)]
     pub fn new(rdr: R, forced: Option<&'static Encoding>) -> DecodeReader<R> {
+        DecodeReader::with_buffer(rdr, forced, Vec::new())
+    }
+
+    /// A reader that reads into `buf`, a buffer from an earlier reader (see
+    /// [`DecodeReader::into_buffer`]): its bytes need not be zeroed again.
+    pub fn with_buffer(rdr: R, forced: Option<&'static Encoding>, buf: Vec<u8>) -> DecodeReader<R> {
         DecodeReader {
             rdr,
             forced,
             mode: Mode::Sniff,
-            inbuf: Vec::new(),
+            inbuf: buf,
             ipos: 0,
             iend: 0,
             eof: false,
@@ -120,6 +127,11 @@ impl<R: Read> DecodeReader<R> {
         }
     }
 
+    /// The buffer, for another reader.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.inbuf
+    }
+
     /// How the input is decoded. Final once the reader has returned 0.
     pub fn decoding(&self) -> Decoding {
         self.info
@@ -127,7 +139,10 @@ impl<R: Read> DecodeReader<R> {
 
     /// Reads the prefix and decides the encoding.
     fn sniff(&mut self) -> io::Result<()> {
-        self.inbuf = vec![0; SNIFF_LEN.max(IN_CHUNK)];
+        // A buffer from an earlier reader is overwritten, not zeroed.
+        let len = SNIFF_LEN.max(IN_CHUNK);
+        self.inbuf.truncate(len);
+        self.inbuf.resize(len, 0);
         while self.iend < SNIFF_LEN {
             let end = self.iend;
             let n = read_raw(&mut self.rdr, &mut self.inbuf[end..SNIFF_LEN])?;
@@ -161,7 +176,6 @@ impl<R: Read> DecodeReader<R> {
         self.info.encoding = encoding;
         self.info.source = source;
         self.mode = if encoding == UTF_8 {
-            // The buffer is only needed until the prefix is handed out.
             Mode::Utf8
         } else {
             Mode::Legacy(encoding.new_decoder_without_bom_handling())
@@ -192,7 +206,7 @@ impl<R: Read> DecodeReader<R> {
                 self.ipos += k;
                 n += k;
                 if self.ipos == self.iend {
-                    self.inbuf = Vec::new();
+                    // The buffer is kept for the next reader (`into_buffer`).
                     self.ipos = 0;
                     self.iend = 0;
                 }
@@ -356,6 +370,10 @@ fn read_raw<R: Read>(rdr: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 /// in a legacy encoding almost never forms valid multi-byte sequences, so
 /// damaged UTF-8 is not mistaken for windows-1252 and garbled throughout.
 fn is_mostly_utf8(prefix: &[u8]) -> bool {
+    // Nearly every input is valid UTF-8 throughout: no need to count.
+    if std::str::from_utf8(prefix).is_ok() {
+        return true;
+    }
     let (mut multibyte, mut invalid) = (0usize, 0usize);
     let mut rest = prefix;
     loop {
@@ -363,7 +381,10 @@ fn is_mostly_utf8(prefix: &[u8]) -> bool {
             Ok(_) => (rest.len(), None),
             Err(e) => (e.valid_up_to(), e.error_len()),
         };
-        multibyte += rest[..valid].iter().filter(|&&b| b >= 0xc0).count();
+        multibyte += rest[..valid]
+            .iter()
+            .map(|&b| usize::from(b >= 0xc0))
+            .sum::<usize>();
         match bad {
             None => break,
             Some(len) => {

@@ -125,6 +125,9 @@ pub(crate) struct Detector<'m, W, O> {
 }
 
 impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
+    /// A detector with fresh buffers (the cleaner passes its own, see
+    /// [`Detector::with_buffers`]).
+    #[cfg(test)]
     pub fn new(
         matcher: &'m Matcher,
         categories: &'m [String],
@@ -132,22 +135,11 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         wtr: W,
         observer: O,
     ) -> Self {
-        Detector::with_editor(matcher, categories, hold_max, Editor::new(wtr), observer)
-    }
-
-    /// A detector that writes through `editor`.
-    pub fn with_editor(
-        matcher: &'m Matcher,
-        categories: &'m [String],
-        hold_max: usize,
-        editor: Editor<W>,
-        observer: O,
-    ) -> Self {
         Detector::with_buffers(
             matcher,
             categories,
             hold_max,
-            editor,
+            Editor::new(wtr),
             observer,
             Buffers::default(),
         )

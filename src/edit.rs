@@ -120,9 +120,16 @@ impl<'a> Editor<Gather<'a>> {
 
 impl<W: Write> Editor<W> {
     pub fn new(wtr: W) -> Editor<W> {
+        Editor::with_chunk(wtr, Vec::new())
+    }
+
+    /// An editor that gathers output in `chunk`, a buffer from an earlier
+    /// editor (see [`Editor::into_chunk`]).
+    pub fn with_chunk(wtr: W, mut chunk: Vec<u8>) -> Editor<W> {
+        chunk.clear();
         Editor {
             wtr,
-            out: Vec::new(),
+            out: chunk,
             limit: OUT_CHUNK,
             emitted: false,
             blank: false,
@@ -229,6 +236,12 @@ impl<W: Write> Editor<W> {
             self.out.clear();
         }
         Ok(())
+    }
+
+    /// The output chunk, for another editor, once everything is handed to
+    /// the writer.
+    pub fn into_chunk(self) -> Vec<u8> {
+        self.out
     }
 
     /// The writer, once everything is handed to it.

@@ -63,11 +63,26 @@ pub(crate) enum ReadError {
 }
 
 impl<R: Read> LineReader<R> {
+    #[cfg(test)]
     pub fn new(rdr: R, max_line: usize, quit_on_nul: bool) -> LineReader<R> {
+        LineReader::with_buffer(rdr, max_line, quit_on_nul, Vec::new())
+    }
+
+    /// A reader that reads into `buf`, a buffer from an earlier reader (see
+    /// [`LineReader::into_buffer`]): its bytes need not be zeroed again.
+    pub fn with_buffer(
+        rdr: R,
+        max_line: usize,
+        quit_on_nul: bool,
+        mut buf: Vec<u8>,
+    ) -> LineReader<R> {
         let max_line = max_line.max(1);
+        let len = READ_CHUNK.min(max_line + READ_CHUNK);
+        buf.truncate(len);
+        buf.resize(len, 0);
         LineReader {
             rdr,
-            buf: vec![0; READ_CHUNK.min(max_line + READ_CHUNK)],
+            buf,
             pos: 0,
             end: 0,
             base: 0,
@@ -135,6 +150,11 @@ impl<R: Read> LineReader<R> {
     }
 
     /// Bytes read from the underlying reader so far.
+    /// The buffer, for another reader.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+
     pub fn bytes_read(&self) -> u64 {
         self.base + self.end as u64
     }

@@ -169,6 +169,49 @@ proptest! {
         prop_assert_eq!(c.clean_str(&doc), fresh);
     }
 
+    /// `clean_reader` reuses its buffers on a thread (the line reader's, the
+    /// decoder's, the detector's): what was read before, in whatever
+    /// encoding, with overlong lines, or cut short by an error, must not
+    /// change the output.
+    #[test]
+    fn clean_reader_forgets_the_previous_input(
+        before in prop::collection::vec(
+            prop_oneof![
+                document().prop_map(String::into_bytes),
+                prop::collection::vec(any::<u8>(), 0..400),
+                // windows-1252, decoded through the legacy path.
+                prop::collection::vec(prop_oneof![Just(0xe9u8), Just(b'a'), Just(b' '), Just(b'\n')], 0..400),
+            ],
+            1..4,
+        ),
+        doc in prop_oneof![
+            document().prop_map(String::into_bytes),
+            prop::collection::vec(prop_oneof![Just(0xe9u8), Just(b'a'), Just(b' '), Just(b'\n')], 0..400),
+        ],
+        max_line in 1usize..80,
+        sizes in prop::collection::vec(1usize..64, 1..4),
+    ) {
+        let c = Cleaner::new();
+        let small = dejunk::CleanerBuilder::new()
+            .max_line_len(max_line)
+            .binary(dejunk::Binary::Quit)
+            .build()
+            .unwrap();
+        let fresh = std::thread::scope(|s| {
+            s.spawn(|| clean_chunked(&c, &doc, sizes.clone())).join().unwrap()
+        });
+        for (i, b) in before.iter().enumerate() {
+            if i % 2 == 0 {
+                let _ = c.clean_reader(&b[..], &mut Vec::new());
+            } else {
+                // May stop at a NUL byte, with an error.
+                let _ = small.clean_reader(&b[..], &mut Vec::new());
+                let _ = small.clean_str(&String::from_utf8_lossy(b));
+            }
+        }
+        prop_assert_eq!(clean_chunked(&c, &doc, sizes), fresh);
+    }
+
     /// `clean_str` builds its `String` from the pieces it keeps, without
     /// validating the whole output: it must equal the byte path, whose
     /// output is checked as UTF-8 here, for any valid input, overlong lines
