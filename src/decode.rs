@@ -78,6 +78,9 @@ pub(crate) struct DecodeReader<R> {
     inbuf: Vec<u8>,
     ipos: usize,
     iend: usize,
+    /// The sniffed prefix is valid UTF-8 throughout: handed out whole, it
+    /// is not validated a second time.
+    prefix_valid: bool,
     /// The underlying reader reported end of input.
     eof: bool,
     /// Everything has been handed out.
@@ -111,6 +114,7 @@ impl<R: Read> DecodeReader<R> {
             inbuf: buf,
             ipos: 0,
             iend: 0,
+            prefix_valid: false,
             eof: false,
             done: false,
             pending: Vec::new(),
@@ -153,11 +157,16 @@ impl<R: Read> DecodeReader<R> {
             self.iend += n;
         }
         let prefix = &self.inbuf[..self.iend];
+        // Whatever the encoding decided below, a prefix valid as UTF-8 is
+        // handed out as UTF-8 only when UTF-8 is chosen (`Mode::Utf8`).
+        self.prefix_valid = std::str::from_utf8(prefix).is_ok();
         let (encoding, source, skip) = if let Some((enc, len)) = Encoding::for_bom(prefix) {
             (enc, EncodingSource::Bom, len)
         } else if let Some(enc) = self.forced {
             (enc, EncodingSource::Forced, 0)
-        } else if is_mostly_utf8(prefix) && memchr::memchr(0x1b, prefix).is_none() {
+        } else if (self.prefix_valid || is_mostly_utf8(prefix))
+            && memchr::memchr(0x1b, prefix).is_none()
+        {
             (UTF_8, EncodingSource::Utf8, 0)
         } else {
             // Either invalid UTF-8 or 7-bit text with escapes (ISO-2022-JP).
@@ -209,6 +218,12 @@ impl<R: Read> DecodeReader<R> {
                     // The buffer is kept for the next reader (`into_buffer`).
                     self.ipos = 0;
                     self.iend = 0;
+                    if self.prefix_valid && n == k {
+                        // The rest of a valid prefix (after a BOM, a whole
+                        // character), with nothing carried before it: valid.
+                        self.raw_off += n as u64;
+                        return Ok(n);
+                    }
                 }
             } else if !self.eof {
                 let got = read_raw(&mut self.rdr, &mut out[n..])?;
@@ -370,10 +385,6 @@ fn read_raw<R: Read>(rdr: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 /// in a legacy encoding almost never forms valid multi-byte sequences, so
 /// damaged UTF-8 is not mistaken for windows-1252 and garbled throughout.
 fn is_mostly_utf8(prefix: &[u8]) -> bool {
-    // Nearly every input is valid UTF-8 throughout: no need to count.
-    if std::str::from_utf8(prefix).is_ok() {
-        return true;
-    }
     let (mut multibyte, mut invalid) = (0usize, 0usize);
     let mut rest = prefix;
     loop {
@@ -443,6 +454,8 @@ mod tests {
                     proptest::collection::vec(proptest::num::u8::ANY, 0..8),
                     proptest::strategy::Just("é—“日本”".as_bytes().to_vec()),
                     proptest::strategy::Just(b"plain ascii text ".to_vec()),
+                    // A UTF-8 BOM, first or not.
+                    proptest::strategy::Just(b"\xef\xbb\xbf".to_vec()),
                 ],
                 0..40,
             ),
