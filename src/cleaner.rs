@@ -45,7 +45,7 @@ thread_local! {
 
 /// Buffers holding more than this many bytes (after an unusually long
 /// line) are dropped rather than kept for the next call.
-const KEEP_BUFFERS: usize = 256 << 10;
+const KEEP_BUFFERS: usize = 512 << 10;
 
 /// See `BUFFERS`. Capacity only: nothing of one input reaches the next.
 #[derive(Default)]
