@@ -278,6 +278,8 @@ struct Words {
     by_first: [u64; 32],
     /// Bit `i` of `by_len[n]` is set when word `i` is `n` bytes long.
     by_len: [u64; 64],
+    /// Bit `i` is set when word `i` starts with a non-ASCII character.
+    non_ascii_first: u64,
 }
 
 impl Words {
@@ -285,18 +287,23 @@ impl Words {
         assert!(words.len() <= 64);
         let mut by_first = [0u64; 32];
         let mut by_len = [0u64; 64];
+        let mut non_ascii_first = 0;
         let mut i = 0;
         while i < words.len() {
             let w = words[i].as_bytes();
             assert!(!w.is_empty() && w.len() < 64);
             by_first[(w[0] & 31) as usize] |= 1 << i;
             by_len[w.len()] |= 1 << i;
+            if w[0] >= 0x80 {
+                non_ascii_first |= 1 << i;
+            }
             i += 1;
         }
         Words {
             words,
             by_first,
             by_len,
+            non_ascii_first,
         }
     }
 
@@ -332,12 +339,22 @@ impl Words {
             let Some(c) = tok.chars().next().and_then(|c| c.to_lowercase().next()) else {
                 return false;
             };
+            // The words that can start with `c`: by its byte when it is
+            // ASCII, else those that start with a non-ASCII character (a
+            // token that starts with a curly quote is compared with none).
+            let mut candidates = if c.is_ascii() {
+                self.by_first[(c as usize) & 31]
+            } else {
+                self.non_ascii_first
+            };
             let n = tok.chars().count();
-            if !self
-                .words
-                .iter()
-                .any(|w| w.starts_with(c) && w.chars().count() >= n)
-            {
+            let mut any = false;
+            while candidates != 0 {
+                let w = self.words[candidates.trailing_zeros() as usize];
+                any |= w.starts_with(c) && w.chars().count() >= n;
+                candidates &= candidates - 1;
+            }
+            if !any {
                 return false;
             }
             let lower = tok.to_lowercase();
@@ -1122,6 +1139,17 @@ mod tests {
             let l = Line::new(line.as_bytes());
             for (name, k) in ShapeKind::ALL {
                 prop_assert_eq!(k.matches_line(&l), ungated(k, &line), "{} on {:?}", name, line);
+            }
+        }
+
+        #[test]
+        fn word_sets_agree_with_a_scan_on_odd_characters(
+            tok in "[“‘(«✕×]?[a-zA-ZíÍãÃéÉ✕×\u{212a}İΣσςoO]{1,6}",
+        ) {
+            // Curly quotes and symbols first, the Kelvin sign (which
+            // lowercases to ASCII `k`), dotted capital I, sigmas.
+            for set in [&NETWORKS, &COUNTER_WORDS, &BUTTONS] {
+                prop_assert_eq!(set.contains(&tok), in_list(&tok, set.words), "{:?}", tok);
             }
         }
 
