@@ -398,6 +398,32 @@ fn hole_may_end_with(h: Hole, b: u8) -> bool {
     }
 }
 
+/// Can a match of placeholder `h` hold the byte at `p` of `hay`? Never
+/// false when it can; true when unsure. Told apart: the bytes of `{name}`
+/// (letters and digits, `'’.-&` and single spaces) and of `{caps}`
+/// (capitals, `&.-'/` and single spaces); of the characters beyond ASCII,
+/// only the dashes and double curly quotes, which no name holds (their
+/// last byte is looked at, with the two before it).
+fn hole_may_hold_at(h: Hole, hay: &[u8], p: usize) -> bool {
+    let b = hay[p];
+    match h {
+        Hole::Caps => {
+            b.is_ascii_uppercase() || matches!(b, b'&' | b'.' | b'-' | b'\'' | b'/' | b' ')
+        }
+        Hole::Name if b < 0x80 => {
+            b.is_ascii_alphanumeric() || matches!(b, b'\'' | b'.' | b'-' | b'&' | b' ')
+        }
+        // `–`, `—`, `“` and `”`.
+        Hole::Name => {
+            !(p >= 2
+                && hay[p - 2] == 0xe2
+                && hay[p - 1] == 0x80
+                && matches!(b, 0x93 | 0x94 | 0x9c | 0x9d))
+        }
+        _ => true,
+    }
+}
+
 /// Non-ASCII literal text matched by a case-variant anchor: compare with
 /// Unicode lowercase.
 fn unicode_eq(found: &[u8], piece: &Piece) -> bool {
@@ -421,6 +447,13 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
     // a literal, a match holds exactly the literals' spaces, and starts
     // only where that many lie between it and `end`.
     let spaces = fixed_spaces(pieces);
+    // A placeholder alone before the anchor (`{name} (@{word})`) holds
+    // every byte from the start to `end`: no start lies before a byte it
+    // cannot hold (the `—` before a tweet's author).
+    let only = match pieces {
+        [Piece::Hole(h)] => Some(*h),
+        _ => None,
+    };
     // Candidate starts: up to 12 token starts to the left of `end` (of
     // which only those with the right number of spaces are kept).
     let mut starts = [0usize; 12];
@@ -430,6 +463,9 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
     let mut crossed = 0;
     while p > 0 && seen < starts.len() {
         p -= 1;
+        if only.is_some_and(|h| !hole_may_hold_at(h, hay, p)) {
+            break;
+        }
         crossed += usize::from(hay[p] == b' ');
         let at_token_start = p == 0 || matches!(hay[p - 1], b' ' | b'(' | b'[' | b'"' | b'/');
         if at_token_start && p < end {
@@ -807,14 +843,16 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
         /// The byte tests that `fits_beside` relies on hold for every end
         /// the placeholder can have: matches are never empty, start with a
-        /// byte `hole_may_start_with` allows, and end with one
-        /// `hole_may_end_with` allows.
+        /// byte `hole_may_start_with` allows, end with one
+        /// `hole_may_end_with` allows, and hold only bytes
+        /// `hole_may_hold_at` allows.
         #[test]
         fn hole_byte_tests_allow_every_match(
             parts in proptest::collection::vec(proptest::sample::select(&[
                 "12", "3", "k", "M", "+", "&", "AB", "CNN", "Jane", "J.", "Doe.", "de", "and",
                 "@ab", "_", ".", "-", "'", "’", "é", "Émile", "May", "Mon", "am", "p.m.", "ET",
-                "https://x.co/a", "www.", "/", ":", ",", ")", " ", " ", " ",
+                "https://x.co/a", "www.", "/", ":", ",", ")", " ", " ", " ", "—", "–", "“", "”",
+                "Ô", "AFP/GETTY", "O'NEIL", "van", "Jane & Doe", "AT&T", "Tom and Jerry",
             ][..]), 0..12),
         ) {
             let s = parts.concat();
@@ -832,6 +870,9 @@ mod tests {
                     );
                     proptest::prop_assert!(hole_may_start_with(h, hay[pos]), "{h:?} start {s:?}");
                     proptest::prop_assert!(hole_may_end_with(h, hay[e - 1]), "{h:?} end {s:?} at {e}");
+                    for p in pos..e {
+                        proptest::prop_assert!(hole_may_hold_at(h, hay, p), "{h:?} holds {s:?} at {p}");
+                    }
                 }
             }
         }
@@ -872,11 +913,13 @@ mod tests {
         fn backward_search_agrees_with_trying_every_start(
             parts in proptest::collection::vec(proptest::sample::select(&[
                 "https://t.co/a", "www.x.com", "pic.twitter.com/b", "@ab", "12", "Jane", "Doe", "of",
-                "a", "(", ")", "/", " ", " ", " ", " ", "-", "x.org/p", "AB",
+                "a", "(", ")", "/", " ", " ", " ", " ", "-", "x.org/p", "AB", "—", "–", "“", "”",
+                "’", "Émile", "Ô", "O'Neil", "J.", "van", "&", "AFP/GETTY", ",", "Jane & Doe",
+                "AT&T",
             ][..]), 0..16),
             entry in proptest::sample::select(&[
                 "{url} {url} ZZ", "{url} ZZ", "{word} ({n}) ZZ", "{n} of {n} ZZ", "{handle} / {url} ZZ",
-                "{name} ({handle}) ZZ", "{caps} {url} ZZ", "({word}) ZZ",
+                "{name} ({handle}) ZZ", "{caps} {url} ZZ", "({word}) ZZ", "{name} ZZ", "{caps} ZZ",
             ][..]),
         ) {
             let m = matcher(&format!("[span]\n{entry}\n"));
