@@ -403,7 +403,12 @@ fn word_from(s: &[u8], list: &[&str]) -> Option<usize> {
         return None;
     }
     let w = &s[..n];
-    if !list.iter().any(|m| m.as_bytes().eq_ignore_ascii_case(w)) {
+    // Length and first letter first: most words are no month or weekday.
+    let first = w[0].to_ascii_lowercase();
+    if !list.iter().any(|m| {
+        let m = m.as_bytes();
+        m.len() == n && m[0] == first && m.eq_ignore_ascii_case(w)
+    }) {
         return None;
     }
     Some(if s.get(n) == Some(&b'.') { n + 1 } else { n })
@@ -1356,6 +1361,30 @@ mod tests {
             n in 0usize..40,
         ) {
             proptest::prop_assert_eq!(has_words(s.as_bytes(), n), count_words(s.as_bytes()) >= n);
+        }
+
+        #[test]
+        fn month_and_weekday_words_in_any_case(
+            i in 0usize..100,
+            case in proptest::collection::vec(proptest::bool::ANY, 12),
+            dot in proptest::bool::ANY,
+        ) {
+            // `word_from` compares the first letter lowercased with the
+            // lists' first letters: the lists must be lowercase.
+            for list in [MONTHS, WEEKDAYS] {
+                let w = list[i % list.len()];
+                proptest::prop_assert_eq!(w, w.to_lowercase());
+                let mut s: String = w
+                    .chars()
+                    .zip(case.iter().cycle())
+                    .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+                    .collect();
+                if dot {
+                    s.push('.');
+                }
+                s.push_str(" 3");
+                proptest::prop_assert_eq!(word_from(s.as_bytes(), list), Some(w.len() + usize::from(dot)));
+            }
         }
 
         #[test]
