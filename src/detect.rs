@@ -196,6 +196,8 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             self.editor.blank();
             return Ok(());
         }
+        // Trimmed once for the prefilter, the shapes and the hold test.
+        let (lo, hi) = text::trim_range(line);
         // The prefilter proves most lines safe without the matcher. A block
         // rule's reach still running needs the line's hits, so it asks too.
         let skip = self.box_left == 0
@@ -203,6 +205,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             && self.matcher.prefilter.can_skip(
                 &self.matcher.rules,
                 line,
+                (lo, hi),
                 offset,
                 ahead,
                 &mut self.skipper,
@@ -211,7 +214,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             self.hits.clear();
             self.cuts.clear();
             // The prefilter speaks for the text patterns only.
-            match self.shape_of(line) {
+            match self.shape_of(line, &line[lo..hi]) {
                 Some(rule) => Verdict::Drop {
                     rule,
                     scope: Scope::Line,
@@ -219,7 +222,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 None => Verdict::Keep,
             }
         } else {
-            self.classify(line)
+            self.classify(line, &line[lo..hi])
         };
         // Lazily computed: only block reach needs the shape of a line.
         let mut shape: Option<Shape> = None;
@@ -282,7 +285,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             }
         }
 
-        if self.hold_max > 0 && text::is_held_card_line(line) {
+        if self.hold_max > 0 && text::is_held_card_trimmed(&line[lo..hi]) {
             let mut held = self.spare.pop().unwrap_or_default();
             held.text.clear();
             held.text.extend_from_slice(line);
@@ -348,11 +351,11 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
 
     /// Decides one line on its own. Fills `self.hits` and, for `Cut`,
     /// `self.cuts`.
-    fn classify(&mut self, line: &[u8]) -> Verdict {
+    fn classify(&mut self, line: &[u8], trimmed: &[u8]) -> Verdict {
         self.cuts.clear();
         self.matcher.find(line, &mut self.scratch, &mut self.hits);
         if self.hits.is_empty() {
-            return match self.shape_of(line) {
+            return match self.shape_of(line, trimmed) {
                 Some(rule) => Verdict::Drop {
                     rule,
                     scope: Scope::Line,
@@ -385,7 +388,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 scope,
             };
         }
-        if let Some(rule) = self.shape_of(line) {
+        if let Some(rule) = self.shape_of(line, trimmed) {
             return Verdict::Drop {
                 rule,
                 scope: Scope::Line,
@@ -418,12 +421,13 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
 
     /// The first shape rule that the whole line has. Only short lines are
     /// looked at: a shape never takes a paragraph.
-    fn shape_of(&self, line: &[u8]) -> Option<u32> {
+    /// (`trimmed` is the line without leading and trailing whitespace.)
+    fn shape_of(&self, line: &[u8], trimmed: &[u8]) -> Option<u32> {
         if self.matcher.shapes.is_empty() || line.len() > 600 {
             return None;
         }
         // What the shapes' gates look at, computed once for all of them.
-        let line = shapes::Line::new(line);
+        let line = shapes::Line::of_trimmed(trimmed);
         // Most shapes take only short lines; prose lines are long.
         let ids = if line.len() > shapes::SHORT_SHAPE {
             &self.matcher.long_shapes

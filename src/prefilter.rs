@@ -240,13 +240,16 @@ impl Prefilter {
 
     /// True when the matcher would find nothing in `line` that changes it.
     ///
-    /// `line` is a whole line at absolute `offset`; `ahead` is the input
-    /// buffered from the line's first byte on (at least the line itself),
-    /// so that many lines are searched at once.
+    /// `line` is a whole line at absolute `offset`, `trimmed` its range
+    /// without leading and trailing whitespace (`text::trim_range`);
+    /// `ahead` is the input buffered from the line's first byte on (at
+    /// least the line itself), so that many lines are searched at once.
+    #[allow(clippy::too_many_arguments)]
     pub fn can_skip(
         &self,
         rules: &[Rule],
         line: &[u8],
+        trimmed: (usize, usize),
         offset: u64,
         ahead: &[u8],
         sk: &mut Skipper,
@@ -266,7 +269,7 @@ impl Prefilter {
         if in_line.clone().any(|f| !f.token) {
             return false;
         }
-        let (lo, hi) = text::trim_range(line);
+        let (lo, hi) = trimmed;
         let hay = &line[lo..hi];
         for f in in_line {
             let at = (f.at - sk.lower_base) as usize;

@@ -221,9 +221,14 @@ pub(crate) struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
+    #[cfg(test)]
     pub(crate) fn new(line: &'a [u8]) -> Line<'a> {
         let (lo, hi) = text::trim_range(line);
-        let bytes = &line[lo..hi];
+        Line::of_trimmed(&line[lo..hi])
+    }
+
+    /// The features of a line already trimmed (`text::trim_range`).
+    pub(crate) fn of_trimmed(bytes: &'a [u8]) -> Line<'a> {
         let first = &bytes[..first_token_len(bytes)];
         Line {
             bytes,

@@ -927,21 +927,24 @@ fn ends_with_period_str(s: &str) -> bool {
 }
 
 /// `is_short(line) && Shape::of(line).is_card_line()`, the test for holding
-/// a line back for block rules, without the rest of the shape: a card line
-/// needs only the length, the word count and whether the line ends in a
-/// full stop. It runs on most lines.
+/// a line back for block rules (the reference that the property tests
+/// hold [`is_held_card_trimmed`] to).
+#[cfg(test)]
 pub(crate) fn is_held_card_line(line: &[u8]) -> bool {
+    let (lo, hi) = trim_range(line);
+    is_held_card_trimmed(&line[lo..hi])
+}
+
+/// [`is_held_card_line`] of a line already trimmed (`trim_range`), without
+/// the rest of the shape: a card line needs only the length, the word count
+/// and whether the line ends in a full stop. It runs on most lines.
+pub(crate) fn is_held_card_trimmed(s: &[u8]) -> bool {
     // `is_short` rules out most lines in a vectorised pass. When it holds,
     // there are at most 16 words (`has_more_words` is exact or says yes too
     // often, never no), which is `Shape::is_short`; what is left of
     // `Shape::is_card_line` is "not a statement", and the exact word count
     // is needed only for a line that ends in a full stop.
-    if !is_short(line) {
-        return false;
-    }
-    let (lo, hi) = trim_range(line);
-    let s = &line[lo..hi];
-    !(ends_with_period(s) && has_words(s, 4))
+    is_short_trimmed(s) && !(ends_with_period(s) && has_words(s, 4))
 }
 
 /// `count_words(s) >= n`, counting only as far as the `n`th word.
@@ -978,9 +981,14 @@ pub(crate) fn has_words(s: &[u8], n: usize) -> bool {
 /// `Shape::of(line).is_short()`, without the rest of the shape: at most 160
 /// bytes and 16 words. Every short line is held back for block rules, so
 /// this runs on most lines.
+#[cfg(test)]
 pub(crate) fn is_short(line: &[u8]) -> bool {
     let (lo, hi) = trim_range(line);
-    hi - lo <= SHORT_LEN as usize && !has_more_words(&line[lo..hi], SHORT_WORDS as usize)
+    is_short_trimmed(&line[lo..hi])
+}
+
+fn is_short_trimmed(s: &[u8]) -> bool {
+    s.len() <= SHORT_LEN as usize && !has_more_words(s, SHORT_WORDS as usize)
 }
 
 /// The words of `s` when only ASCII whitespace splits them: word starts
