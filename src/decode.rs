@@ -97,15 +97,16 @@ pub(crate) struct DecodeReader<R> {
 }
 
 impl<R: Read> DecodeReader<R> {
-    /// `forced`: decode as this encoding (a BOM still wins, as in browsers);
-    /// `None` detects the encoding.
+    /// A reader with a buffer of its own (see [`DecodeReader::with_buffer`]).
     #[cfg(test)]
     pub fn new(rdr: R, forced: Option<&'static Encoding>) -> DecodeReader<R> {
         DecodeReader::with_buffer(rdr, forced, Vec::new())
     }
 
-    /// A reader that reads into `buf`, a buffer from an earlier reader (see
-    /// [`DecodeReader::into_buffer`]): its bytes need not be zeroed again.
+    /// `forced`: decode as this encoding (a BOM still wins, as in browsers);
+    /// `None` detects the encoding. The reader reads into `buf`, a buffer
+    /// from an earlier reader (see [`DecodeReader::into_buffer`]) or an
+    /// empty one: its bytes need not be zeroed again.
     pub fn with_buffer(rdr: R, forced: Option<&'static Encoding>, buf: Vec<u8>) -> DecodeReader<R> {
         DecodeReader {
             rdr,

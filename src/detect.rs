@@ -62,9 +62,9 @@ struct Held {
 }
 
 /// A detector's buffers: capacity only, no state from one input to the
-/// next once [`Buffers::reset`]. `Cleaner::clean_str` keeps a set per
-/// thread, so cleaning many small documents does not allocate them anew
-/// each time (allocation was 4% of cleaning an article).
+/// next once [`Buffers::reset`]. The cleaner keeps a set per thread for
+/// `clean_str` and `clean_reader`, so cleaning many small documents does not
+/// allocate them anew each time (allocation was 4% of cleaning an article).
 #[derive(Debug, Default)]
 pub(crate) struct Buffers {
     scratch: Scratch,
