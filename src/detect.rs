@@ -106,12 +106,9 @@ pub(crate) struct Detector<'m, W, O> {
     categories: &'m [String],
     editor: Editor<W>,
     observer: O,
-    scratch: Scratch,
-    skipper: Skipper,
-    hits: Vec<Hit>,
-    cuts: Vec<(usize, usize, u32)>,
-    held: VecDeque<Held>,
-    spare: Vec<Held>,
+    /// The matcher's scratch, the prefilter's state, this line's hits and
+    /// cuts, and the window of held lines (with spares to reuse).
+    bufs: Buffers,
     hold_max: usize,
     /// Lines still to take after an anchor, in its paragraph (`after=N`).
     after_left: u8,
@@ -155,25 +152,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         observer: O,
         buffers: Buffers,
     ) -> Self {
-        let Buffers {
-            scratch,
-            skipper,
-            hits,
-            cuts,
-            held,
-            spare,
-        } = buffers;
         Detector {
             matcher,
             categories,
             editor,
             observer,
-            scratch,
-            skipper,
-            hits,
-            cuts,
-            held,
-            spare,
+            bufs: buffers,
             hold_max,
             after_left: 0,
             after_rule: 0,
@@ -208,11 +192,11 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 (lo, hi),
                 offset,
                 ahead,
-                &mut self.skipper,
+                &mut self.bufs.skipper,
             );
         let mut verdict = if skip {
-            self.hits.clear();
-            self.cuts.clear();
+            self.bufs.hits.clear();
+            self.bufs.cuts.clear();
             // The prefilter speaks for the text patterns only.
             match self.shape_of(line, &line[lo..hi]) {
                 Some(rule) => Verdict::Drop {
@@ -261,12 +245,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         {
             let reach = self.matcher.rules[rule as usize].reach;
             if self.matcher.rules[rule as usize].scope == Scope::Block
-                && self.hits.iter().any(|h| h.rule == rule)
+                && self.bufs.hits.iter().any(|h| h.rule == rule)
             {
                 // The anchor itself: apply its reach.
-                let n = (reach.before as usize).min(self.held.len());
-                let len = self.held.len();
-                for h in self.held.iter_mut().skip(len - n) {
+                let n = (reach.before as usize).min(self.bufs.held.len());
+                let len = self.bufs.held.len();
+                for h in self.bufs.held.iter_mut().skip(len - n) {
                     if !matches!(h.verdict, Some(Verdict::Drop { .. })) {
                         h.verdict = Some(Verdict::Drop {
                             rule,
@@ -286,25 +270,25 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
 
         if self.hold_max > 0 && text::is_held_card_trimmed(&line[lo..hi]) {
-            let mut held = self.spare.pop().unwrap_or_default();
+            let mut held = self.bufs.spare.pop().unwrap_or_default();
             held.text.clear();
             held.text.extend_from_slice(line);
             held.lineno = self.lineno;
             held.offset = offset;
             held.verdict = Some(verdict);
             held.cuts.clear();
-            held.cuts.extend_from_slice(&self.cuts);
-            self.held.push_back(held);
-            if self.held.len() > self.hold_max {
-                let front = self.held.pop_front().expect("window is not empty");
+            held.cuts.extend_from_slice(&self.bufs.cuts);
+            self.bufs.held.push_back(held);
+            if self.bufs.held.len() > self.hold_max {
+                let front = self.bufs.held.pop_front().expect("window is not empty");
                 self.emit_held(front)?;
             }
             return Ok(());
         }
         self.flush_held()?;
-        let cuts = std::mem::take(&mut self.cuts);
+        let cuts = std::mem::take(&mut self.bufs.cuts);
         let res = self.emit(line, self.lineno, offset, verdict, &cuts);
-        self.cuts = cuts;
+        self.bufs.cuts = cuts;
         res
     }
 
@@ -338,23 +322,16 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
 
     /// The editor and the buffers, once the input is finished.
     pub fn into_parts(self) -> (Editor<W>, Buffers) {
-        let buffers = Buffers {
-            scratch: self.scratch,
-            skipper: self.skipper,
-            hits: self.hits,
-            cuts: self.cuts,
-            held: self.held,
-            spare: self.spare,
-        };
-        (self.editor, buffers)
+        (self.editor, self.bufs)
     }
 
-    /// Decides one line on its own. Fills `self.hits` and, for `Cut`,
-    /// `self.cuts`.
+    /// Decides one line on its own. Fills `self.bufs.hits` and, for `Cut`,
+    /// `self.bufs.cuts`.
     fn classify(&mut self, line: &[u8], trimmed: &[u8]) -> Verdict {
-        self.cuts.clear();
-        self.matcher.find(line, &mut self.scratch, &mut self.hits);
-        if self.hits.is_empty() {
+        self.bufs.cuts.clear();
+        self.matcher
+            .find(line, &mut self.bufs.scratch, &mut self.bufs.hits);
+        if self.bufs.hits.is_empty() {
             return match self.shape_of(line, trimmed) {
                 Some(rule) => Verdict::Drop {
                     rule,
@@ -364,11 +341,16 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             };
         }
         let rules = &self.matcher.rules;
-        let sentence_hit = self.hits.iter().any(|h| rules[h.rule as usize].sentence);
-        if covers(line, &self.hits, sentence_hit) {
+        let sentence_hit = self
+            .bufs
+            .hits
+            .iter()
+            .any(|h| rules[h.rule as usize].sentence);
+        if covers(line, &self.bufs.hits, sentence_hit) {
             // Prefer a block rule (its reach applies), then the longest hit.
             let rules = &self.matcher.rules;
             let best = self
+                .bufs
                 .hits
                 .iter()
                 .max_by_key(|h| {
@@ -395,21 +377,21 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             };
         }
         let mut last_end = 0;
-        for h in &self.hits {
+        for h in &self.bufs.hits {
             if self.matcher.rules[h.rule as usize].scope != Scope::Span || h.start < last_end {
                 continue;
             }
             if let Some((s, e)) = text::align_cut(line, h.start, h.end)
                 && s >= last_end
             {
-                self.cuts.push((s, e, h.rule));
+                self.bufs.cuts.push((s, e, h.rule));
                 last_end = e;
             }
         }
-        if self.cuts.is_empty() {
+        if self.bufs.cuts.is_empty() {
             Verdict::Keep
         } else if let Some(rule) = self.caption_of(line) {
-            self.cuts.clear();
+            self.bufs.cuts.clear();
             Verdict::Drop {
                 rule,
                 scope: Scope::Line,
@@ -454,21 +436,21 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             .iter()
             .copied()
             .find(|&id| rules[id as usize].shape == Some(crate::shapes::ShapeKind::Caption))?;
-        let &(_, end, cut_rule) = self.cuts.last()?;
+        let &(_, end, cut_rule) = self.bufs.cuts.last()?;
         if rules[cut_rule as usize].category != rules[id as usize].category
             || end < text::trim_range(line).1
         {
             return None;
         }
         let mut rest = Vec::new();
-        let ranges: Vec<(usize, usize)> = self.cuts.iter().map(|c| (c.0, c.1)).collect();
+        let ranges: Vec<(usize, usize)> = self.bufs.cuts.iter().map(|c| (c.0, c.1)).collect();
         crate::edit::stitch(line, &ranges, &mut rest);
         let shape = Shape::of(&rest);
         (shape.words <= 30 && !shape.terminal && !text::has_verb(&rest)).then_some(id)
     }
 
     fn flush_held(&mut self) -> std::io::Result<()> {
-        while let Some(h) = self.held.pop_front() {
+        while let Some(h) = self.bufs.held.pop_front() {
             self.emit_held(h)?;
         }
         Ok(())
@@ -477,7 +459,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
     fn emit_held(&mut self, h: Held) -> std::io::Result<()> {
         let verdict = h.verdict.unwrap_or(Verdict::Keep);
         let res = self.emit(&h.text, h.lineno, h.offset, verdict, &h.cuts);
-        self.spare.push(h);
+        self.bufs.spare.push(h);
         res
     }
 
