@@ -391,7 +391,7 @@ impl Cleaner {
             inner.hold,
             editor,
             observer,
-            std::mem::take(&mut bufs.detect),
+            take(&mut bufs.detect),
         );
         let mut res = Ok(());
         lines::for_each_in_slice(text.as_bytes(), inner.max_line, |ev| {

@@ -41,6 +41,8 @@
 //! the same with or without the prefilter (the property tests compare
 //! both).
 
+use std::mem::take;
+
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
 use crate::grams::Grams;
@@ -126,13 +128,17 @@ pub(crate) struct Skipper {
 }
 
 impl Skipper {
-    /// Ready for a new input, keeping capacity.
+    /// Ready for a new input: a fresh skipper that keeps the capacity of
+    /// its buffers.
     pub fn reset(&mut self) {
-        self.flags.clear();
-        self.next = 0;
-        self.scanned_to = 0;
-        self.lower.clear();
-        self.lower_base = 0;
+        let (mut flags, mut lower) = (take(&mut self.flags), take(&mut self.lower));
+        flags.clear();
+        lower.clear();
+        *self = Skipper {
+            flags,
+            lower,
+            ..Skipper::default()
+        };
     }
 
     /// About how many bytes it holds.
@@ -244,7 +250,6 @@ impl Prefilter {
     /// without leading and trailing whitespace (`text::trim_range`);
     /// `ahead` is the input buffered from the line's first byte on (at
     /// least the line itself), so that many lines are searched at once.
-    #[allow(clippy::too_many_arguments)]
     pub fn can_skip(
         &self,
         rules: &[Rule],
