@@ -33,6 +33,9 @@ pub(crate) struct Rule {
     pub pieces: Vec<Piece>,
     /// Index in `pieces` of the literal the automaton searches for.
     pub anchor: usize,
+    /// How many spaces every match of the pieces before the anchor holds,
+    /// when that is fixed ([`fixed_spaces`]).
+    back_spaces: Option<usize>,
     /// The entry as written, and where: `origin:line`.
     pub text: String,
     pub origin: String,
@@ -138,6 +141,7 @@ impl Matcher {
                 case: def.case,
                 sentence: def.sentence,
                 shape: def.shape,
+                back_spaces: fixed_spaces(&def.pieces[..anchor]),
                 pieces: def.pieces,
                 anchor,
                 text: def.text,
@@ -317,7 +321,7 @@ pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usi
     let start = if k == 0 {
         s
     } else {
-        match_backward(rule, &rule.pieces[..k], hay, s)?
+        match_backward(rule, hay, s)?
     };
     if !text::is_boundary(hay, start) || !text::is_boundary(hay, end) {
         return None;
@@ -433,11 +437,12 @@ fn unicode_eq(found: &[u8], piece: &Piece) -> bool {
     found.to_lowercase() == lit.to_lowercase()
 }
 
-/// Finds where `pieces` (those before the anchor) start, given that they must
+/// Finds where the pieces before the anchor start, given that they must
 /// end exactly at `end`. A leading free-text placeholder reaches back to the
 /// start of the line; otherwise the start is tried at token starts, farthest
 /// first, so the longest match wins.
-fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Option<usize> {
+fn match_backward(rule: &Rule, hay: &[u8], end: usize) -> Option<usize> {
+    let pieces = &rule.pieces[..rule.anchor];
     if let Piece::Hole(h) = pieces[0]
         && h.is_free()
     {
@@ -446,7 +451,7 @@ fn match_backward(rule: &Rule, pieces: &[Piece], hay: &[u8], end: usize) -> Opti
     // Placeholders of one token hold no space: when every other piece is
     // a literal, a match holds exactly the literals' spaces, and starts
     // only where that many lie between it and `end`.
-    let spaces = fixed_spaces(pieces);
+    let spaces = rule.back_spaces;
     // A placeholder alone before the anchor (`{name} (@{word})`) holds
     // every byte from the start to `end`: no start lies before a byte it
     // cannot hold (the `—` before a tweet's author).
@@ -930,7 +935,7 @@ mod tests {
             let k = rule.anchor;
             let pieces = &rule.pieces[..k];
             proptest::prop_assert_eq!(
-                match_backward(rule, pieces, hay, end),
+                match_backward(rule, hay, end),
                 match_backward_reference(rule, pieces, hay, end)
             );
         }
