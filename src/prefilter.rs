@@ -276,28 +276,36 @@ impl Prefilter {
         }
         let (lo, hi) = trimmed;
         let hay = &line[lo..hi];
+        let Some(first) = text::first_alnum_end(hay) else {
+            // No letter or digit: any hit covers the line.
+            return false;
+        };
         for f in in_line {
             let at = (f.at - sk.lower_base) as usize;
             // Tokens do not start with whitespace, so never before `lo`.
             let Some(in_hay) = ((f.at - offset) as usize).checked_sub(lo) else {
                 return false;
             };
-            if self.triggered(rules, &sk.lower[at..], hay, in_hay) {
+            if self.triggered(rules, &sk.lower[at..], hay, in_hay, first) {
                 return false;
             }
         }
-        let Some(first) = text::first_alnum_end(hay) else {
-            // No letter or digit: any hit covers the line.
-            return false;
-        };
         // A covering hit starts before the end of the first letter or digit.
         // A match starts at a character boundary.
         !(0..first).any(|s| !(0x80..0xc0).contains(&hay[s]) && self.may_start_at(rules, hay, s))
     }
 
     /// Does a rule hit `hay` (a trimmed line without sentinels) through a
-    /// token found at `at` (`lower` is the lowercased text from there on)?
-    fn triggered(&self, rules: &[Rule], lower: &[u8], hay: &[u8], at: usize) -> bool {
+    /// token found at `at` (`lower` is the lowercased text from there on),
+    /// in a way that can change the line? `first` is the end of the line's
+    /// first letter or digit.
+    ///
+    /// A hit of a line or block rule (not a sentence rule) changes a line
+    /// only as part of a cover of all its letters and digits, and the hit
+    /// that starts a cover starts before `first`. A hit that starts later
+    /// changes nothing unless that first hit exists, and the first hit is
+    /// found on its own: through its own token, or by the start check.
+    fn triggered(&self, rules: &[Rule], lower: &[u8], hay: &[u8], at: usize, first: usize) -> bool {
         for &t in &self.by_first[lower[0] as usize] {
             let trigger = &self.triggers[t as usize];
             if !lower.starts_with(&trigger.token) {
@@ -318,7 +326,9 @@ impl Prefilter {
                 let e = s + anchor.len();
                 if e <= hay.len()
                     && hay[s..e].eq_ignore_ascii_case(anchor.as_bytes())
-                    && matcher::verify(rule, hay, s, e).is_some()
+                    && matcher::verify(rule, hay, s, e).is_some_and(|(start, _)| {
+                        rule.scope == Scope::Span || rule.sentence || start < first
+                    })
                 {
                     return true;
                 }
