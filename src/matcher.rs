@@ -352,7 +352,7 @@ pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usi
 fn fits_beside(rule: &Rule, hay: &[u8], s: usize, e: usize) -> bool {
     let k = rule.anchor;
     if let Some(Piece::Hole(h)) = rule.pieces.get(k + 1)
-        && !hay.get(e).is_some_and(|&b| hole_may_start_with(*h, b))
+        && !hole_may_start_at(*h, hay, e)
     {
         return false;
     }
@@ -367,9 +367,19 @@ fn fits_beside(rule: &Rule, hay: &[u8], s: usize, e: usize) -> bool {
     true
 }
 
+/// Can a match of placeholder `h` start at `pos` of `hay` (`false` past its
+/// end)? [`hole_may_start_with`] on the byte there, and for `{caps}` on the
+/// next one too: its first word has two capitals or more, and every byte
+/// of the word is a capital or `&.-'/`, so the second byte is one as well
+/// (a capitalised word of prose fails at its second letter).
+pub(crate) fn hole_may_start_at(h: Hole, hay: &[u8], pos: usize) -> bool {
+    hay.get(pos).is_some_and(|&b| hole_may_start_with(h, b))
+        && (h != Hole::Caps || hay.get(pos + 1).is_some_and(|&b| hole_may_start_with(h, b)))
+}
+
 /// Can a match of placeholder `h` start with byte `b`? Never false when it
 /// can (see the length functions in `text`); true when unsure.
-pub(crate) fn hole_may_start_with(h: Hole, b: u8) -> bool {
+fn hole_may_start_with(h: Hole, b: u8) -> bool {
     match h {
         Hole::Num | Hole::Dur | Hole::Time => b.is_ascii_digit(),
         Hole::Handle => b == b'@',
@@ -489,7 +499,7 @@ fn match_backward(rule: &Rule, hay: &[u8], end: usize) -> Option<usize> {
     // A placeholder first rules out most starts by their first byte,
     // before it is measured.
     let may_start = |st: usize| match pieces[0] {
-        Piece::Hole(h) => hole_may_start_with(h, hay[st]),
+        Piece::Hole(h) => hole_may_start_at(h, hay, st),
         Piece::Lit(_) => true,
     };
     starts[..n]
@@ -848,7 +858,8 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
         /// The byte tests that `fits_beside` relies on hold for every end
         /// the placeholder can have: matches are never empty, start with a
-        /// byte `hole_may_start_with` allows, end with one
+        /// byte `hole_may_start_with` allows (and where `hole_may_start_at`
+        /// allows), end with one
         /// `hole_may_end_with` allows, and hold only bytes
         /// `hole_may_hold_at` allows.
         #[test]
@@ -873,7 +884,7 @@ mod tests {
                         !is_one_token(h) || !hay[pos..e].contains(&b' '),
                         "{h:?} took a space in {s:?}"
                     );
-                    proptest::prop_assert!(hole_may_start_with(h, hay[pos]), "{h:?} start {s:?}");
+                    proptest::prop_assert!(hole_may_start_at(h, hay, pos), "{h:?} start {s:?}");
                     proptest::prop_assert!(hole_may_end_with(h, hay[e - 1]), "{h:?} end {s:?} at {e}");
                     for p in pos..e {
                         proptest::prop_assert!(hole_may_hold_at(h, hay, p), "{h:?} holds {s:?} at {p}");

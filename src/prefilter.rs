@@ -376,7 +376,7 @@ impl Prefilter {
         // Rules that start with a placeholder: measured once per
         // placeholder, and most lines fail its first byte.
         if self.start_holes.iter().any(|g| {
-            matcher::hole_may_start_with(g.hole, b) && {
+            matcher::hole_may_start_at(g.hole, hay, s) && {
                 let ends = matcher::hole_ends_at(g.hole, hay, s);
                 !ends.as_slice().is_empty()
                     && g.rules
@@ -543,8 +543,8 @@ fn may_start_with(lit: &str, b: u8) -> bool {
 }
 
 /// Does placeholder `h` rarely start a line? Its first byte
-/// ([`matcher::hole_may_start_with`]) rules out most lines: a digit for
-/// `{n}`, `{dur}` and `{time}`, `@` for `{handle}`, a capital for `{caps}`.
+/// ([`matcher::hole_may_start_at`]) rules out most lines: a digit for
+/// `{n}`, `{dur}` and `{time}`, `@` for `{handle}`, two capitals for `{caps}`.
 /// Others fit almost any line start.
 fn is_selective(h: Hole) -> bool {
     matches!(
