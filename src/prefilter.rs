@@ -74,9 +74,11 @@ pub(crate) struct Prefilter {
     /// `prefix_bit`, so that most lines need no search of `starts`.
     start_prefixes: Box<[u64; PREFIX_WORDS]>,
     /// Line and block rules that start with a non-ASCII literal, checked
-    /// at the start of a line one by one, by the first byte of a line they
-    /// may match, each with the first lowercase character of its literal.
-    start_rules_by_byte: Vec<Vec<(u32, Option<char>)>>,
+    /// at the start of a line, by the first byte of a line they may match:
+    /// each with the first lowercase character of its literal, sorted by
+    /// it, so that only those whose character the line starts with are
+    /// compared (a line that starts with a curly quote compares none).
+    start_rules_by_byte: Vec<Vec<(Option<char>, u32)>>,
     /// Line and block rules that start with a selective placeholder, by
     /// placeholder: it is measured once for all of them.
     start_holes: Vec<StartHole>,
@@ -203,7 +205,7 @@ impl Prefilter {
                     let want = first_lower(lit.as_bytes());
                     for b in 0..=255u8 {
                         if may_start_with(lit, b) {
-                            start_rules_by_byte[usize::from(b)].push((id, want));
+                            start_rules_by_byte[usize::from(b)].push((want, id));
                         }
                     }
                 }
@@ -215,6 +217,9 @@ impl Prefilter {
                     }),
                 },
             }
+        }
+        for list in &mut start_rules_by_byte {
+            list.sort_unstable();
         }
         let mut by_first = vec![Vec::new(); 256];
         for (i, t) in triggers.iter().enumerate() {
@@ -387,19 +392,23 @@ impl Prefilter {
             return true;
         }
         // Equal lowercase strings start with the same lowercase character:
-        // decode it once for all literal rules.
-        let mut first = None;
-        self.start_rules_by_byte[usize::from(b)]
+        // decode it once, and compare only the rules whose literal starts
+        // with it.
+        let list = &self.start_rules_by_byte[usize::from(b)];
+        if list.is_empty() {
+            return false;
+        }
+        let first = first_lower(&hay[s..]);
+        let from = list.partition_point(|&(want, _)| want < first);
+        list[from..]
             .iter()
-            .any(|&(id, want)| {
+            .take_while(|&&(want, _)| want == first)
+            .any(|&(_, id)| {
                 let Piece::Lit(lit) = &rules[id as usize].pieces[0] else {
                     unreachable!("placeholder rules are in start_holes")
                 };
-                let first = *first.get_or_insert_with(|| first_lower(&hay[s..]));
-                first == want
-                    && hay
-                        .get(s..s + lit.len())
-                        .is_some_and(|found| text::may_eq_caseless(found, lit))
+                hay.get(s..s + lit.len())
+                    .is_some_and(|found| text::may_eq_caseless(found, lit))
             })
     }
 
