@@ -83,9 +83,16 @@ impl ShapeKind {
     }
 
     /// True when the line has this shape: the gate, then (on the line read
-    /// as text) the full test.
+    /// as text) the full test. The gate is inlined into the caller's loop
+    /// over the shapes; the full test, which few lines reach, is not.
+    #[inline]
     pub(crate) fn matches_line(self, line: &Line) -> bool {
-        self.could_match(line) && line.text().is_some_and(|text| self.matches_str(text))
+        self.could_match(line) && self.matches_text(line)
+    }
+
+    #[inline(never)]
+    fn matches_text(self, line: &Line) -> bool {
+        line.text().is_some_and(|text| self.matches_str(text))
     }
 
     /// Whether the shape can take a line of more than [`SHORT_SHAPE`]
@@ -125,6 +132,7 @@ impl ShapeKind {
     /// a test would need a character decoded (a credit word that starts
     /// with a non-ASCII letter, a byte of 0x80 or more beside a repeated
     /// title word), they let the line through.
+    #[inline]
     fn could_match(self, line: &Line) -> bool {
         let bytes = line.bytes;
         let len = bytes.len();
@@ -158,7 +166,7 @@ impl ShapeKind {
             // A counter has a number (`is_number`: digits first, after
             // brackets and punctuation), so the line has an ASCII digit.
             ShapeKind::Counter => {
-                has_any(bytes, |b| b.is_ascii_digit())
+                line.marks & DIGIT != 0
                     && line
                         .first_text()
                         .is_none_or(|t| !is_list_number(t) && counter_token(t))
@@ -177,7 +185,7 @@ impl ShapeKind {
                     t.len() >= 4 && t[..4].eq_ignore_ascii_case(b"www.")
                 }
             }
-            ShapeKind::CreditLine => could_be_credit_line(bytes),
+            ShapeKind::CreditLine => could_be_credit_line(bytes, line.marks & PARTS != 0),
             // Three or more button words and nothing else: two or more
             // tokens, and the first, stripped of `!?.|[]`, is a button word
             // (or was only that punctuation: let it through).
@@ -195,12 +203,20 @@ impl ShapeKind {
     }
 }
 
-/// Does a byte of `s` pass `test`? Without an early exit, so that the loop
-/// vectorises: on the short lines the gates look at, that beats stopping
-/// at the first hit, and a `memchr` call.
-#[inline]
-fn has_any(s: &[u8], test: impl Fn(u8) -> bool) -> bool {
-    s.iter().fold(0u8, |seen, &b| seen | u8::from(test(b))) != 0
+/// [`Line::marks`]: the line has an ASCII digit.
+const DIGIT: u8 = 1;
+/// [`Line::marks`]: the line has a `/`, `|` or `-` (which join the parts of
+/// a credit).
+const PARTS: u8 = 2;
+
+/// The [`Line::marks`] of `s`, in one pass without an early exit, so that
+/// the loop vectorises: on the short lines the gates look at, that beats
+/// stopping at the first hit, and a `memchr` call per mark.
+fn marks(s: &[u8]) -> u8 {
+    s.iter().fold(0u8, |seen, &b| {
+        seen | (u8::from(b.is_ascii_digit()) * DIGIT)
+            | (u8::from(matches!(b, b'/' | b'|' | b'-')) * PARTS)
+    })
 }
 
 /// A line as the shapes see it: trimmed, with the features the gates share
@@ -212,6 +228,10 @@ pub(crate) struct Line<'a> {
     /// Its first whitespace-separated token (as `split_whitespace` on the
     /// text would give it), or empty for an empty line.
     first: &'a [u8],
+    /// Which bytes the line has ([`DIGIT`], [`PARTS`]), for a line of at
+    /// most [`SHORT_SHAPE`] bytes (no shape that looks at them takes a
+    /// longer one); 0 for a longer line.
+    marks: u8,
     /// The first token as text (`None` if it is not UTF-8), once a gate
     /// that looks at its words needs it.
     first_text: OnceCell<Option<&'a str>>,
@@ -230,9 +250,15 @@ impl<'a> Line<'a> {
     /// The features of a line already trimmed (`text::trim_range`).
     pub(crate) fn of_trimmed(bytes: &'a [u8]) -> Line<'a> {
         let first = &bytes[..first_token_len(bytes)];
+        let marks = if bytes.len() <= SHORT_SHAPE {
+            marks(bytes)
+        } else {
+            0
+        };
         Line {
             bytes,
             first,
+            marks,
             first_text: OnceCell::new(),
             text: OnceCell::new(),
         }
@@ -656,6 +682,8 @@ fn is_credit_part(part: &str) -> bool {
 /// 2. A credit is split on `/` or `|`, or else (a lone agency) holds a `-`
 ///    or ends in ` images`. The trimmed line holds no `/`, `|` or `-` that
 ///    the line does not; `trim_range` trims what `str::trim` trims.
+///    `has_parts` says whether the line has one ([`PARTS`]: trimming its
+///    brackets removes none).
 /// 3. At most ten words: the full test counts them before trimming
 ///    brackets, which can only remove tokens.
 /// 4. Every word of every part (split on `/` and `|`) is capitalised, a
@@ -663,7 +691,7 @@ fn is_credit_part(part: &str) -> bool {
 ///    start with `/` or `|` starts a word of a part: the token up to its
 ///    first `/` or `|`. Its first character is tested only when it is ASCII
 ///    (uppercase is then `A`-`Z`); any other lets the line through.
-fn could_be_credit_line(line: &[u8]) -> bool {
+fn could_be_credit_line(line: &[u8], has_parts: bool) -> bool {
     let mut line = line;
     while let [rest @ .., b')' | b']'] = line {
         line = rest;
@@ -675,7 +703,7 @@ fn could_be_credit_line(line: &[u8]) -> bool {
         return false;
     }
     let (lo, hi) = text::trim_range(line);
-    if !has_any(line, |b| matches!(b, b'/' | b'|' | b'-')) && !ends_with_images(&line[lo..hi]) {
+    if !has_parts && !ends_with_images(&line[lo..hi]) {
         return false;
     }
     let mut words = 0;
@@ -928,6 +956,25 @@ mod tests {
             "He and/or she went to AP classes"
         ));
         assert!(!yes(ShapeKind::CreditLine, "AC/DC"));
+    }
+
+    /// The gates read the bytes a short line has ([`Line::marks`]) for
+    /// every line a short shape takes, up to [`SHORT_SHAPE`] bytes.
+    #[test]
+    fn long_short_lines_have_their_marks() {
+        let credit = "Bartholomew Christopherson-Wolfenstein/Maximilian Oppenheimer-Ravensworth/Getty Images/Entertainment Weekly Photographers";
+        let counter = "123,456,789,012 shares 123,456,789,012 comments 123,456,789,012 views 123,456,789,012 likes 123,456,789,012 shares";
+        for (k, line) in [
+            (ShapeKind::CreditLine, credit),
+            (ShapeKind::Counter, counter),
+        ] {
+            assert!((100..SHORT_SHAPE).contains(&line.len()), "{}", line.len());
+            assert!(yes(k, line), "{k:?} {line:?}");
+            // Wider spaced up to the limit: still the shape.
+            let at_limit = line.replacen(' ', &" ".repeat(1 + SHORT_SHAPE - line.len()), 1);
+            assert_eq!(at_limit.len(), SHORT_SHAPE);
+            assert!(yes(k, &at_limit), "{k:?} {at_limit:?}");
+        }
     }
 
     /// The full test alone, without its gate: what the gated shape must
