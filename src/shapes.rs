@@ -85,7 +85,7 @@ impl ShapeKind {
     /// True when the line has this shape: the gate, then (on the line read
     /// as text) the full test. The gate is inlined into the caller's loop
     /// over the shapes; the full test, which few lines reach, is not.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn matches_line(self, line: &Line) -> bool {
         self.could_match(line) && self.matches_text(line)
     }
@@ -132,7 +132,7 @@ impl ShapeKind {
     /// a test would need a character decoded (a credit word that starts
     /// with a non-ASCII letter, a byte of 0x80 or more beside a repeated
     /// title word), they let the line through.
-    #[inline]
+    #[inline(always)]
     fn could_match(self, line: &Line) -> bool {
         let bytes = line.bytes;
         let len = bytes.len();
