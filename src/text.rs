@@ -949,11 +949,11 @@ pub(crate) fn is_held_card_trimmed(s: &[u8]) -> bool {
 
 /// `count_words(s) >= n`, counting only as far as the `n`th word.
 pub(crate) fn has_words(s: &[u8], n: usize) -> bool {
-    // Without a byte that can lead a Unicode space, only ASCII whitespace
-    // splits words: `ascii_words` counts them all at once, branch-free
-    // (`{headline}` asks for 31 words over long lines). For a few words,
-    // stopping early is quicker.
-    if n > 8 && !s.iter().any(|&b| matches!(b, 0xc2 | 0xe1..=0xe3)) {
+    // Without a Unicode space, only ASCII whitespace splits words:
+    // `ascii_words` counts them all at once, branch-free (`{headline}` asks
+    // for 31 words over long lines, which often have curly quotes). For a
+    // few words, stopping early is quicker.
+    if n > 8 && !has_unicode_space(s) {
         return ascii_words(s) >= n;
     }
     let mut words = 0;
@@ -1030,13 +1030,19 @@ fn has_more_words(s: &[u8], n: usize) -> bool {
     if ascii_words(s) > n {
         return true;
     }
-    // Only Unicode spaces can split more words. Their lead bytes are 0xC2,
-    // 0xE1, 0xE2 and 0xE3 (no other byte starts one): found with `memchr`.
+    // Only Unicode spaces can split more words.
+    has_unicode_space(s) && count_words(s) > n
+}
+
+/// Does `s` hold a Unicode space (whitespace beyond ASCII, see `ws_len`)?
+/// Their lead bytes are 0xC2, 0xE1, 0xE2 and 0xE3 (no other byte starts
+/// one): found with `memchr`, each tested on the spot (0xE2 also leads the
+/// curly quotes and dashes).
+fn has_unicode_space(s: &[u8]) -> bool {
     let space_at = |i: usize| ws_len(&s[i..]) > 0;
-    let has_unicode_space = !s.is_ascii()
+    !s.is_ascii()
         && (memchr::memchr3_iter(0xc2, 0xe2, 0xe3, s).any(space_at)
-            || memchr::memchr_iter(0xe1, s).any(space_at));
-    has_unicode_space && count_words(s) > n
+            || memchr::memchr_iter(0xe1, s).any(space_at))
 }
 
 /// The most bytes (trimmed) and words of a short line.
@@ -1093,6 +1099,30 @@ mod tests {
         assert!(is_blank(" \u{a0}\u{2009}\t".as_bytes()));
         assert!(!is_blank(b" x "));
         assert_eq!(count_words("a  b\u{a0}c ".as_bytes()), 3);
+    }
+
+    /// Past eight words `has_words` counts ASCII words in one pass when the
+    /// text has no Unicode space; curly quotes and dashes share the lead
+    /// byte of most of them, and thin or ideographic spaces still split.
+    #[test]
+    fn many_words_with_unicode_spaces_and_quotes() {
+        for sep in [
+            " ",
+            "\u{2009}",
+            "\u{3000}",
+            "\u{a0}",
+            "\u{1680}",
+            " \u{2009} ",
+        ] {
+            for quote in ["", "“", "—"] {
+                let words: Vec<String> = (0..10).map(|i| format!("{quote}w{i}")).collect();
+                let s = words.join(sep);
+                assert_eq!(count_words(s.as_bytes()), 10, "{s:?}");
+                for n in 9..=11 {
+                    assert_eq!(has_words(s.as_bytes(), n), n <= 10, "{s:?} {n}");
+                }
+            }
+        }
     }
 
     #[test]
