@@ -477,7 +477,7 @@ impl Cleaner {
         let bytes_in = lines.bytes_read();
         bufs.lines = lines.into_buffer();
         let summary = Summary {
-            lines_in: det.lines_in,
+            lines_in: det.lines_in(),
             lines_out: det.editor().lines_out,
             bytes_in,
             bytes_out: det.editor().bytes_out,
@@ -501,6 +501,25 @@ mod tests {
     fn cleaner_is_send_sync_and_cheap_to_clone() {
         fn check<T: Send + Sync + Clone>() {}
         check::<Cleaner>();
+    }
+
+    /// The summary counts every line read: blank, kept, removed and
+    /// overlong (passed through in pieces), with or without a final line
+    /// end.
+    #[test]
+    fn summary_counts_lines_in_and_out() {
+        let mut b = CleanerBuilder::new();
+        b.max_line_len(64);
+        let c = b.build().unwrap();
+        let long = "word ".repeat(40);
+        let text = format!("Kept line.\n\nAdvertisement\n\n{long}\nLast line");
+        let mut out = Vec::new();
+        let s = c.clean_reader(text.as_bytes(), &mut out).unwrap();
+        assert_eq!(s.lines_in, 6, "{s:?}");
+        assert_eq!(s.overlong_lines, 1, "{s:?}");
+        let written = String::from_utf8(out).unwrap();
+        assert!(!written.contains("Advertisement"), "{written:?}");
+        assert_eq!(s.lines_out, written.lines().count() as u64, "{written:?}");
     }
 
     #[test]
