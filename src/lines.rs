@@ -149,12 +149,12 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    /// Bytes read from the underlying reader so far.
     /// The buffer, for another reader.
     pub fn into_buffer(self) -> Vec<u8> {
         self.buf
     }
 
+    /// Bytes read from the underlying reader so far.
     pub fn bytes_read(&self) -> u64 {
         self.base + self.end as u64
     }
