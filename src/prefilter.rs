@@ -438,7 +438,7 @@ impl Prefilter {
         // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); the Unicode
         // spaces of three bytes (see `is_space3`); two spaces. 0xE2 also
         // leads curly quotes and dashes, common in news text, so its hits
-        // are tested on the spot (`each_e2`); 0xE1 and 0xE3 are rare in
+        // are tested on the spot (`text::each_e2`); 0xE1 and 0xE3 are rare in
         // English.
         flags.extend(memchr3_iter(b'\t', 0x0b, 0x0c, block).map(sentinel));
         for i in memchr2_iter(b'\r', 0xc2, block) {
@@ -450,7 +450,7 @@ impl Prefilter {
                 flags.push(sentinel(i));
             }
         }
-        each_e2(block, |i| {
+        text::each_e2(block, |i| {
             if is_space3(&block[i..]) {
                 flags.push(sentinel(i));
             }
@@ -472,27 +472,6 @@ impl Prefilter {
         });
         flags.sort_unstable_by_key(|f| f.at);
     }
-}
-
-/// Calls `found` with the offset of every `0xE2` byte of `block`, in order.
-///
-/// News text has one every few lines: it leads curly quotes and dashes, and
-/// only a few Unicode spaces. `memchr_iter` picks its vector code anew at
-/// every hit (through a function pointer, then setting up its registers),
-/// about a hundred instructions a hit; the searcher for this machine's
-/// vector unit, made once per block, goes on from each hit directly.
-fn each_e2(block: &[u8], found: impl FnMut(usize)) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use memchr::arch::x86_64::{avx2, sse2};
-        if let Some(one) = avx2::memchr::One::new(0xe2) {
-            return one.iter(block).for_each(found);
-        }
-        if let Some(one) = sse2::memchr::One::new(0xe2) {
-            return one.iter(block).for_each(found);
-        }
-    }
-    memchr::memchr_iter(0xe2, block).for_each(found)
 }
 
 /// Does `s` start with a whitespace sentinel of three bytes (a Unicode
