@@ -220,10 +220,13 @@ const HOLD: usize = 256 << 10;
 const CHUNK: usize = 64 << 10;
 
 impl<'a> ChunkWriter<'a> {
-    fn new(sink: &'a Sink<Outcome>) -> ChunkWriter<'a> {
+    /// `expect` is about how many bytes will be written (the input's size,
+    /// when known): a small file's output then needs one allocation.
+    fn new(sink: &'a Sink<Outcome>, expect: Option<u64>) -> ChunkWriter<'a> {
+        let expect = expect.map_or(CHUNK, |n| n.min(HOLD as u64) as usize);
         ChunkWriter {
             sink,
-            buf: Vec::new(),
+            buf: Vec::with_capacity(expect),
             limit: HOLD,
             sent: false,
             written: 0,
@@ -235,7 +238,7 @@ impl<'a> ChunkWriter<'a> {
             return Ok(());
         }
         self.sent = true;
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        let chunk = std::mem::take(&mut self.buf);
         if self.sink.send(Msg::Out(chunk)) {
             Ok(())
         } else {
@@ -250,6 +253,11 @@ impl Write for ChunkWriter<'_> {
         // bound on memory whatever the size of one write.
         let mut rest = data;
         while !rest.is_empty() {
+            // After a chunk is sent, the next one is allocated only if
+            // there is more output.
+            if self.buf.capacity() == 0 {
+                self.buf.reserve(CHUNK);
+            }
             let take = rest
                 .len()
                 .min(self.limit.saturating_sub(self.buf.len()).max(1));
@@ -563,7 +571,7 @@ impl Ctx {
                     n: 0,
                     progress: &self.progress,
                 };
-                return self.to_stdout(rdr, true, &mut o, sink).then_some(o);
+                return self.to_stdout(rdr, None, true, &mut o, sink).then_some(o);
             }
             Input::File {
                 path,
@@ -592,12 +600,14 @@ impl Ctx {
             return Some(o);
         }
         let rdr = Counting {
-            rdr: BufReader::with_capacity(64 << 10, file),
+            // Text is read through the cleaner's own buffer (with no buffer
+            // here, reads go straight to the file); JSON lines need one.
+            rdr: BufReader::with_capacity(if self.jsonl.is_some() { 64 << 10 } else { 0 }, file),
             n: 0,
             progress: &self.progress,
         };
         let ok = match dest {
-            Dest::Stdout => self.to_stdout(rdr, explicit, &mut o, sink),
+            Dest::Stdout => self.to_stdout(rdr, Some(meta.len()), explicit, &mut o, sink),
             Dest::File(out) => {
                 self.to_file(rdr, &out, &meta, explicit, false, &mut o, sink);
                 true
@@ -653,11 +663,12 @@ impl Ctx {
     fn to_stdout<R: BufRead>(
         &self,
         mut rdr: Counting<'_, R>,
+        size: Option<u64>,
         explicit: bool,
         o: &mut Outcome,
         sink: &Sink<Outcome>,
     ) -> bool {
-        let mut wtr = ChunkWriter::new(sink);
+        let mut wtr = ChunkWriter::new(sink, size);
         let label = o.label.clone();
         let res = self.clean_stream(
             &mut rdr,
