@@ -33,7 +33,7 @@ use std::io::Write;
 use crate::edit::Editor;
 use crate::matcher::{Hit, Matcher, Scratch};
 use crate::patterns::Scope;
-use crate::prefilter::Skipper;
+use crate::prefilter::{Skip, Skipper};
 use crate::report::{Observer, Removal};
 use crate::shapes;
 use crate::text::{self, Shape};
@@ -185,31 +185,40 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
         // Trimmed once for the prefilter, the shapes and the hold test.
         let (lo, hi) = text::trim_range(line);
-        // The prefilter proves most lines safe without the matcher. A block
-        // rule's reach still running needs the line's hits, so it asks too.
-        let skip = self.box_left == 0
-            && self.after_left == 0
-            && self.matcher.prefilter.can_skip(
+        // The prefilter proves most lines safe without the matcher, and
+        // finds the span hits of many others. A block rule's reach still
+        // running needs the line's hits, so it asks the matcher too.
+        let skip = if self.box_left == 0 && self.after_left == 0 {
+            self.matcher.prefilter.check(
                 &self.matcher.rules,
                 line,
                 (lo, hi),
                 offset,
                 ahead,
                 &mut self.bufs.skipper,
-            );
-        let mut verdict = if skip {
-            self.bufs.hits.clear();
-            self.bufs.cuts.clear();
-            // The prefilter speaks for the text patterns only.
-            match self.shape_of(line, &line[lo..hi]) {
-                Some(rule) => Verdict::Drop {
-                    rule,
-                    scope: Scope::Line,
-                },
-                None => Verdict::Keep,
-            }
+                &mut self.bufs.hits,
+            )
         } else {
-            self.classify(line, &line[lo..hi])
+            Skip::No
+        };
+        let mut verdict = match skip {
+            Skip::Nothing => {
+                self.bufs.cuts.clear();
+                // The prefilter speaks for the text patterns only.
+                match self.shape_of(line, &line[lo..hi]) {
+                    Some(rule) => Verdict::Drop {
+                        rule,
+                        scope: Scope::Line,
+                    },
+                    None => Verdict::Keep,
+                }
+            }
+            Skip::Spans => self.decide(line, &line[lo..hi]),
+            Skip::No => {
+                self.matcher
+                    .find(line, &mut self.bufs.scratch, &mut self.bufs.hits);
+                self.decide(line, &line[lo..hi])
+            }
         };
         // Lazily computed: only block reach needs the shape of a line.
         let mut shape: Option<Shape> = None;
@@ -332,12 +341,10 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         (self.editor, self.bufs)
     }
 
-    /// Decides one line on its own. Fills `self.bufs.hits` and, for `Cut`,
-    /// `self.bufs.cuts`.
-    fn classify(&mut self, line: &[u8], trimmed: &[u8]) -> Verdict {
+    /// Decides one line on its own from its hits in `self.bufs.hits` (as
+    /// `Matcher::find` leaves them). Fills `self.bufs.cuts` for `Cut`.
+    fn decide(&mut self, line: &[u8], trimmed: &[u8]) -> Verdict {
         self.bufs.cuts.clear();
-        self.matcher
-            .find(line, &mut self.bufs.scratch, &mut self.bufs.hits);
         if self.bufs.hits.is_empty() {
             return match self.shape_of(line, trimmed) {
                 Some(rule) => Verdict::Drop {
@@ -384,8 +391,21 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             };
         }
         let mut last_end = 0;
+        // The hit of the last cut.
+        let mut last_hit = (0, 0);
         for h in &self.bufs.hits {
-            if self.matcher.rules[h.rule as usize].scope != Scope::Span || h.start < last_end {
+            if self.matcher.rules[h.rule as usize].scope != Scope::Span {
+                continue;
+            }
+            if (h.start, h.end) == last_hit
+                && let Some(cut) = self.bufs.cuts.last_mut()
+            {
+                // Span rules with the same match: the cut is the last
+                // rule's, whatever order the hits were found in.
+                cut.2 = cut.2.max(h.rule);
+                continue;
+            }
+            if h.start < last_end {
                 continue;
             }
             if let Some((s, e)) = text::align_cut(line, h.start, h.end)
@@ -393,6 +413,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             {
                 self.bufs.cuts.push((s, e, h.rule));
                 last_end = e;
+                last_hit = (h.start, h.end);
             }
         }
         if self.bufs.cuts.is_empty() {
@@ -810,5 +831,33 @@ Story highlights
         assert_eq!(streaming(&m, doc), format!("{doc}\n"));
         assert_eq!(streaming(&m, "Junk line"), "");
         assert_eq!(streaming(&m, "Junk line. Junk line!"), "");
+    }
+
+    /// Two span rules with the same hit: the cut is the later rule's in
+    /// whatever order the hits come (the matcher and the prefilter find
+    /// them in different orders).
+    #[test]
+    fn same_span_from_two_rules_is_cut_by_one() {
+        let f = patterns::parse("t.txt", "t", "[span]\n(Photo: {text})\n").unwrap();
+        let def = f.rules.into_iter().next().unwrap();
+        let m = Matcher::new(vec![
+            (0, "a.txt".to_string(), def.clone()),
+            (1, "b.txt".to_string(), def),
+        ])
+        .unwrap();
+        let cats = vec!["a".to_string(), "b".to_string()];
+        let line = b"The mayor spoke (Photo: Jane Doe) on Tuesday.";
+        let hit = |rule| Hit {
+            rule,
+            start: 16,
+            end: 33,
+        };
+        for order in [[0, 1], [1, 0]] {
+            let mut det = Detector::new(&m, &cats, 0, Vec::new(), NoObserver);
+            det.bufs.hits = order.iter().map(|&r| hit(r)).collect();
+            assert_eq!(det.decide(line, line), Verdict::Cut);
+            assert_eq!(det.bufs.cuts.len(), 1, "{order:?}");
+            assert_eq!(det.bufs.cuts[0].2, 1, "{order:?}");
+        }
     }
 }

@@ -205,8 +205,7 @@ impl Matcher {
             h.start += lo;
             h.end += lo;
         }
-        hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
-        hits.dedup();
+        sort_hits(hits);
     }
 
     /// One automaton pass over `hay`. Returns false (stopping early) when the
@@ -232,6 +231,13 @@ impl Matcher {
         }
         true
     }
+}
+
+/// Puts hits in the order the detector reads them: by start, the longest
+/// first; drops repeats.
+pub(crate) fn sort_hits(hits: &mut Vec<Hit>) {
+    hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    hits.dedup();
 }
 
 /// The literal the automaton searches for: the longest one, so that anchor

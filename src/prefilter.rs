@@ -14,12 +14,13 @@
 //!
 //! 1. the line holds unusual whitespace (a matcher "sentinel": the matcher
 //!    would normalise it, and the checks below assume single spaces);
-//! 2. the line holds the trigger token of a rule that can match anywhere:
-//!    every span rule, every `sentence` rule (its match grows back to the
-//!    start of its sentence), and line and block rules that start with a
-//!    placeholder that could start almost any line (`{name}`, `{text}`...).
-//!    The token is a piece of the rule's anchor literal, which any match
-//!    contains;
+//! 2. a rule that can match anywhere matches where its trigger token is:
+//!    any span rule, any `sentence` rule (its match grows back to the start
+//!    of its sentence), and line and block rules that start with a
+//!    placeholder that could start almost any line (`{name}`, `{text}`...),
+//!    the last with a match that starts at or before the first letter or
+//!    digit. The token is a piece of the rule's anchor literal, which any
+//!    match contains;
 //! 3. some other line or block rule can start at or before the line's first
 //!    letter or digit: its first literal is there and the rule matches from
 //!    there, or its first placeholder fits there (`{n}` needs a digit,
@@ -39,20 +40,42 @@
 //! Every check may answer "maybe" too often, never too rarely: a line that
 //! is not skipped goes through the matcher exactly as before, so output is
 //! the same with or without the prefilter (the property tests compare
-//! both).
+//! both, removals included).
+//!
+//! A span rule's hit that starts after the first letter or digit cannot
+//! start a cover either, so a line whose only hits are such is not a
+//! matcher's line either: the prefilter verifies those hits where their
+//! tokens are, just as the matcher verifies its anchors, and hands them to
+//! the detector ([`Skip::Spans`]), which cuts them. Those are most lines
+//! with junk inside prose (a credit or a handle mid-sentence), long lines
+//! that the matcher's automaton would read whole. A sentence rule's hit is
+//! not handed over: it may follow reader questions, which a cover passes
+//! over.
 
 use std::mem::take;
 
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
 use crate::grams::Grams;
-use crate::matcher::{self, Rule};
+use crate::matcher::{self, Hit, Rule};
 use crate::patterns::{Hole, Piece, Scope};
 use crate::text;
 
 /// Largest block searched at once: lowercased into a scratch buffer of this
 /// size, so it stays in cache.
 const BLOCK: usize = 64 * 1024;
+
+/// The prefilter's answer for one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Skip {
+    /// The matcher would find nothing that changes the line.
+    Nothing,
+    /// What the matcher would find that can change the line is exactly the
+    /// span hits given back, sorted as the matcher sorts them.
+    Spans,
+    /// The matcher must look.
+    No,
+}
 
 /// The prefilter of one set of rules. Built with the matcher, immutable.
 #[derive(Debug)]
@@ -249,13 +272,25 @@ impl Prefilter {
         self.always = true;
     }
 
-    /// True when the matcher would find nothing in `line` that changes it.
+    /// What the matcher would find in `line` that can change it: nothing
+    /// ([`Skip::Nothing`]), exactly the span hits left in `spans`
+    /// ([`Skip::Spans`]), or maybe more ([`Skip::No`]: the matcher must
+    /// look).
     ///
     /// `line` is a whole line at absolute `offset`, `trimmed` its range
     /// without leading and trailing whitespace (`text::trim_range`);
     /// `ahead` is the input buffered from the line's first byte on (at
     /// least the line itself), so that many lines are searched at once.
-    pub fn can_skip(
+    ///
+    /// Span hits are found here as the matcher finds them: every span rule
+    /// has a trigger token inside its anchor, every occurrence of a token
+    /// is flagged, and the rule is verified where its anchor would be. When
+    /// none of them starts before the end of the line's first letter or
+    /// digit, and nothing else can start a cover there (checks 2 and 3
+    /// above), no set of hits covers the line: the matcher's other hits
+    /// change nothing, and the span hits are all the detector needs.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check(
         &self,
         rules: &[Rule],
         line: &[u8],
@@ -263,9 +298,11 @@ impl Prefilter {
         offset: u64,
         ahead: &[u8],
         sk: &mut Skipper,
-    ) -> bool {
+        spans: &mut Vec<Hit>,
+    ) -> Skip {
+        spans.clear();
         if self.always {
-            return false;
+            return Skip::No;
         }
         if offset >= sk.scanned_to {
             self.scan_ahead(line.len(), offset, ahead, sk);
@@ -277,40 +314,81 @@ impl Prefilter {
         let in_line = sk.flags[sk.next..].iter().take_while(|f| f.at < end);
         // Unusual whitespace: the checks below assume single spaces.
         if in_line.clone().any(|f| !f.token) {
-            return false;
+            return Skip::No;
         }
         let (lo, hi) = trimmed;
         let hay = &line[lo..hi];
         let Some(first) = text::first_alnum_end(hay) else {
             // No letter or digit: any hit covers the line.
-            return false;
+            return Skip::No;
         };
         for f in in_line {
             let at = (f.at - sk.lower_base) as usize;
             // Tokens do not start with whitespace, so never before `lo`.
             let Some(in_hay) = ((f.at - offset) as usize).checked_sub(lo) else {
-                return false;
+                return Skip::No;
             };
-            if self.triggered(rules, &sk.lower[at..], hay, in_hay, first) {
-                return false;
+            if self.triggered(rules, &sk.lower[at..], hay, in_hay, first, spans) {
+                return Skip::No;
             }
         }
         // A covering hit starts before the end of the first letter or digit.
         // A match starts at a character boundary.
-        !(0..first).any(|s| !(0x80..0xc0).contains(&hay[s]) && self.may_start_at(rules, hay, s))
+        if (0..first).any(|s| !(0x80..0xc0).contains(&hay[s]) && self.may_start_at(rules, hay, s)) {
+            return Skip::No;
+        }
+        // The span rules' anchors found, verified: their hits, or nothing.
+        let mut kept = 0;
+        for i in 0..spans.len() {
+            let Hit {
+                rule: id,
+                start: s,
+                end: e,
+            } = spans[i];
+            if let Some((start, end)) = matcher::verify(&rules[id as usize], hay, s, e) {
+                if start < first {
+                    // It may start a cover.
+                    return Skip::No;
+                }
+                spans[kept] = Hit {
+                    rule: id,
+                    start: start + lo,
+                    end: end + lo,
+                };
+                kept += 1;
+            }
+        }
+        spans.truncate(kept);
+        if spans.is_empty() {
+            return Skip::Nothing;
+        }
+        matcher::sort_hits(spans);
+        Skip::Spans
     }
 
     /// Does a rule hit `hay` (a trimmed line without sentinels) through a
     /// token found at `at` (`lower` is the lowercased text from there on),
-    /// in a way that can change the line? `first` is the end of the line's
-    /// first letter or digit.
+    /// in a way that the matcher must decide? `first` is the end of the
+    /// line's first letter or digit. Where the anchor of a span rule (not a
+    /// sentence rule) is found, it is added to `spans` instead (offsets in
+    /// `hay`), to be verified once the line's other checks have passed.
     ///
     /// A hit of a line or block rule (not a sentence rule) changes a line
     /// only as part of a cover of all its letters and digits, and the hit
     /// that starts a cover starts before `first`. A hit that starts later
     /// changes nothing unless that first hit exists, and the first hit is
     /// found on its own: through its own token, or by the start check.
-    fn triggered(&self, rules: &[Rule], lower: &[u8], hay: &[u8], at: usize, first: usize) -> bool {
+    /// A sentence rule's hit may follow reader questions, which a cover
+    /// passes over, so any of them goes to the matcher.
+    fn triggered(
+        &self,
+        rules: &[Rule],
+        lower: &[u8],
+        hay: &[u8],
+        at: usize,
+        first: usize,
+        spans: &mut Vec<Hit>,
+    ) -> bool {
         for &t in &self.by_first[lower[0] as usize] {
             let trigger = &self.triggers[t as usize];
             if !lower.starts_with(&trigger.token) {
@@ -329,11 +407,20 @@ impl Prefilter {
                     continue;
                 };
                 let e = s + anchor.len();
-                if e <= hay.len()
-                    && hay[s..e].eq_ignore_ascii_case(anchor.as_bytes())
-                    && matcher::verify(rule, hay, s, e).is_some_and(|(start, _)| {
-                        rule.scope == Scope::Span || rule.sentence || start < first
-                    })
+                if e > hay.len() || !hay[s..e].eq_ignore_ascii_case(anchor.as_bytes()) {
+                    continue;
+                }
+                if rule.scope == Scope::Span && !rule.sentence {
+                    // Verified later, if the line gets that far.
+                    spans.push(Hit {
+                        rule: id,
+                        start: s,
+                        end: e,
+                    });
+                    continue;
+                }
+                if matcher::verify(rule, hay, s, e)
+                    .is_some_and(|(start, _)| rule.sentence || start < first)
                 {
                     return true;
                 }

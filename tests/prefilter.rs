@@ -10,7 +10,9 @@ use dejunk::{Cleaner, CleanerBuilder};
 use proptest::prelude::*;
 
 /// Extra rules of every kind the prefilter sorts: placeholders first and
-/// last, non-ASCII literals, case-sensitive ones, short anchors, blocks.
+/// last, non-ASCII literals, case-sensitive ones, short anchors, blocks,
+/// a span rule that a built-in one (`social`) matches alike, and a span
+/// sentence rule.
 const EXTRA: &str = "\
 [line]
 {name} of {n}
@@ -25,6 +27,10 @@ const EXTRA: &str = "\
 {time} Watch
 [line case]
 {date} —
+[span]
+pic.twitter.com/{word}
+[span sentence]
+Tap twice to zoom
 ";
 
 fn builders() -> Vec<(CleanerBuilder, CleanerBuilder)> {
@@ -164,8 +170,70 @@ proptest! {
             let mut out = Vec::new();
             fast.clean_reader(Trickle(doc.as_bytes(), chunk), &mut out).unwrap();
             prop_assert_eq!(String::from_utf8(out).unwrap(), want);
+            // The same removals, each by the same rule: the span hits that
+            // the prefilter finds itself are the matcher's.
+            prop_assert_eq!(removals(fast, &doc), removals(naive, &doc));
         }
     }
+}
+
+/// What `cleaner` reports removing from `doc`: rule, scope and range.
+fn removals(cleaner: &Cleaner, doc: &str) -> Vec<String> {
+    let mut got = Vec::new();
+    cleaner.clean_str_with(doc, |r: &dejunk::Removal<'_>| {
+        got.push(format!(
+            "{} {:?} {:?} {:?}",
+            r.origin, r.scope, r.range, r.text
+        ));
+    });
+    got
+}
+
+/// Lines whose only junk is spans inside prose get their cuts from the
+/// prefilter, which finds and verifies the span rules' hits itself: they
+/// must be the matcher's cuts, reported by the same rules. Lines where a
+/// span hit could start a cover (at the first letter) go to the matcher.
+#[test]
+fn prefilter_cuts_spans_as_the_matcher_does() {
+    let lines = [
+        // One credit, two credits, a handle and a link, inside prose.
+        "The mayor spoke (Photo: Jane Doe/Getty Images) on Tuesday.",
+        "It rained (Photo: Jane Doe/Getty Images) and (Photo: Kevin Winter/AP) then.",
+        "Fans cheered (via @x) as pic.twitter.com/Qg5L5 went round.",
+        // A span rule's anchor that does not verify, beside one that does.
+        "Getty Images alone is no credit, but (Photo: Jane Doe/Getty Images) is.",
+        // Span hits at the start: the matcher decides (a cover, or a cut).
+        "(Photo: Jane Doe/Getty Images)",
+        "(Photo: Jane Doe/Getty Images) The mayor spoke on Tuesday.",
+        // A span hit after a line rule's hit that starts the line.
+        "Advertisement (via @x)",
+        // A span hit at the start, then a line rule's hit.
+        "(via @x) Advertisement Continue reading the main story",
+        // A span sentence rule after reader questions and a line rule's
+        // hit (with the extra rules): a cover that the question starts.
+        "Why did the mayor quit? Jane shared. Tap twice to zoom",
+        "The mayor quit on Tuesday. Tap twice to zoom",
+        // Two span rules with the same hit (with the extra rules): the
+        // same one makes the cut in both ways.
+        "Fans cheered as pic.twitter.com/Qg5L5 went round.",
+        "Fans cheered (via @x) pic.twitter.com/Qg5L5 (via @y) went round.",
+    ];
+    for (fast, naive) in cleaners() {
+        for line in lines {
+            for doc in [format!("{line}\n"), format!("Intro.\n\n{line}\n\nEnd.\n")] {
+                let want = naive.clean_str(&doc);
+                assert_eq!(fast.clean_str(&doc), want, "{line:?}");
+                assert_eq!(removals(fast, &doc), removals(naive, &doc), "{line:?}");
+            }
+        }
+    }
+    // The prose lines above do lose their spans (the test means something).
+    let (fast, _) = &cleaners()[0];
+    let out = fast.clean_str(lines[0]);
+    assert!(
+        !out.contains("Getty") && out.contains("on Tuesday."),
+        "{out:?}"
+    );
 }
 
 #[test]
