@@ -162,12 +162,15 @@ impl Grams {
     fn check(&self, hay: &[u8], i: usize, h: u32, found: &mut impl FnMut(u32, usize)) {
         let b = bucket(h) as usize;
         let range = self.buckets[b] as usize..self.buckets[b + 1] as usize;
+        let text = window(hay, i);
         for &(wh, id, at) in &self.windows[range] {
             if wh != h {
                 continue;
             }
             let token = &self.tokens[id as usize];
-            if let Some(start) = i.checked_sub(at as usize)
+            // The window itself first: most hash hits are other windows.
+            if window(token, at as usize) == text
+                && let Some(start) = i.checked_sub(at as usize)
                 && hay[start..].starts_with(token)
             {
                 found(id, start);

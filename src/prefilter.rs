@@ -84,8 +84,6 @@ pub(crate) struct Prefilter {
     /// into `triggers`).
     finder: Grams,
     triggers: Vec<Trigger>,
-    /// Indexes into `triggers`, by the first byte of the token.
-    by_first: Vec<Vec<u32>>,
     /// The first literals of literal-first line and block rules (ASCII
     /// only, lowercased), each with its rule, sorted, so that those with a
     /// given prefix are one range of it.
@@ -133,9 +131,13 @@ struct Trigger {
 struct Flag {
     /// Absolute offset.
     at: u64,
-    /// A token found there may be a trigger (else: a sentinel).
-    token: bool,
+    /// The trigger whose token starts there (an index into
+    /// `Prefilter::triggers`), or [`SENTINEL`].
+    trigger: u32,
 }
+
+/// `Flag::trigger` of a whitespace sentinel.
+const SENTINEL: u32 = u32::MAX;
 
 /// The prefilter's state while cleaning one input: what the search of the
 /// current block found, and a cursor into it.
@@ -147,9 +149,8 @@ pub(crate) struct Skipper {
     next: usize,
     /// Absolute offset up to which the input has been searched.
     scanned_to: u64,
-    /// Lowercased copy of the block, and the absolute offset of its start.
+    /// Lowercased copy of the block, searched for the tokens.
     lower: Vec<u8>,
-    lower_base: u64,
 }
 
 impl Skipper {
@@ -244,10 +245,6 @@ impl Prefilter {
         for list in &mut start_rules_by_byte {
             list.sort_unstable();
         }
-        let mut by_first = vec![Vec::new(); 256];
-        for (i, t) in triggers.iter().enumerate() {
-            by_first[t.token[0] as usize].push(i as u32);
-        }
         starts.sort();
         let mut start_prefixes = Box::new([0u64; PREFIX_WORDS]);
         for (lit, _) in &starts {
@@ -257,7 +254,6 @@ impl Prefilter {
         Prefilter {
             finder,
             triggers,
-            by_first,
             start_keys: starts.iter().map(|(l, _)| start_key(l)).collect(),
             starts,
             start_prefixes,
@@ -313,7 +309,7 @@ impl Prefilter {
         let end = offset + line.len() as u64;
         let in_line = sk.flags[sk.next..].iter().take_while(|f| f.at < end);
         // Unusual whitespace: the checks below assume single spaces.
-        if in_line.clone().any(|f| !f.token) {
+        if in_line.clone().any(|f| f.trigger == SENTINEL) {
             return Skip::No;
         }
         let (lo, hi) = trimmed;
@@ -323,12 +319,11 @@ impl Prefilter {
             return Skip::No;
         };
         for f in in_line {
-            let at = (f.at - sk.lower_base) as usize;
             // Tokens do not start with whitespace, so never before `lo`.
             let Some(in_hay) = ((f.at - offset) as usize).checked_sub(lo) else {
                 return Skip::No;
             };
-            if self.triggered(rules, &sk.lower[at..], hay, in_hay, first, spans) {
+            if self.triggered(rules, f.trigger, hay, in_hay, first, spans) {
                 return Skip::No;
             }
         }
@@ -366,9 +361,8 @@ impl Prefilter {
         Skip::Spans
     }
 
-    /// Does a rule hit `hay` (a trimmed line without sentinels) through a
-    /// token found at `at` (`lower` is the lowercased text from there on),
-    /// in a way that the matcher must decide? `first` is the end of the
+    /// Does a rule hit `hay` (a trimmed line without sentinels) through the
+    /// token of `trigger` found at `at`, in a way that the matcher must decide? `first` is the end of the
     /// line's first letter or digit. Where the anchor of a span rule (not a
     /// sentence rule) is found, it is added to `spans` instead (offsets in
     /// `hay`), to be verified once the line's other checks have passed.
@@ -383,47 +377,41 @@ impl Prefilter {
     fn triggered(
         &self,
         rules: &[Rule],
-        lower: &[u8],
+        trigger: u32,
         hay: &[u8],
         at: usize,
         first: usize,
         spans: &mut Vec<Hit>,
     ) -> bool {
-        for &t in &self.by_first[lower[0] as usize] {
-            let trigger = &self.triggers[t as usize];
-            if !lower.starts_with(&trigger.token) {
+        for &(id, offset) in &self.triggers[trigger as usize].rules {
+            let Some(offset) = offset else {
+                return true;
+            };
+            let rule = &rules[id as usize];
+            let Piece::Lit(anchor) = &rule.pieces[rule.anchor] else {
+                unreachable!("anchors are literals")
+            };
+            // Where the matcher's automaton would find the anchor.
+            let Some(s) = at.checked_sub(offset) else {
+                continue;
+            };
+            let e = s + anchor.len();
+            if e > hay.len() || !hay[s..e].eq_ignore_ascii_case(anchor.as_bytes()) {
                 continue;
             }
-            for &(id, offset) in &trigger.rules {
-                let Some(offset) = offset else {
-                    return true;
-                };
-                let rule = &rules[id as usize];
-                let Piece::Lit(anchor) = &rule.pieces[rule.anchor] else {
-                    unreachable!("anchors are literals")
-                };
-                // Where the matcher's automaton would find the anchor.
-                let Some(s) = at.checked_sub(offset) else {
-                    continue;
-                };
-                let e = s + anchor.len();
-                if e > hay.len() || !hay[s..e].eq_ignore_ascii_case(anchor.as_bytes()) {
-                    continue;
-                }
-                if rule.scope == Scope::Span && !rule.sentence {
-                    // Verified later, if the line gets that far.
-                    spans.push(Hit {
-                        rule: id,
-                        start: s,
-                        end: e,
-                    });
-                    continue;
-                }
-                if matcher::verify(rule, hay, s, e)
-                    .is_some_and(|(start, _)| rule.sentence || start < first)
-                {
-                    return true;
-                }
+            if rule.scope == Scope::Span && !rule.sentence {
+                // Verified later, if the line gets that far.
+                spans.push(Hit {
+                    rule: id,
+                    start: s,
+                    end: e,
+                });
+                continue;
+            }
+            if matcher::verify(rule, hay, s, e)
+                .is_some_and(|(start, _)| rule.sentence || start < first)
+            {
+                return true;
             }
         }
         false
@@ -519,7 +507,7 @@ impl Prefilter {
         let flags = &mut sk.flags;
         let sentinel = |i: usize| Flag {
             at: base + i as u64,
-            token: false,
+            trigger: SENTINEL,
         };
         // Sentinels: tab, vertical tab, form feed; a CR that is not part of
         // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); the Unicode
@@ -550,11 +538,10 @@ impl Prefilter {
         flags.extend(memmem::find_iter(block, b"  ").map(sentinel));
         sk.lower.clear();
         sk.lower.extend(block.iter().map(u8::to_ascii_lowercase));
-        sk.lower_base = base;
-        self.finder.find_all(&sk.lower, |_, i| {
+        self.finder.find_all(&sk.lower, |t, i| {
             flags.push(Flag {
                 at: base + i as u64,
-                token: true,
+                trigger: t,
             })
         });
         flags.sort_unstable_by_key(|f| f.at);
