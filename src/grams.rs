@@ -39,8 +39,9 @@ const MIN_LEN: usize = STRIDE + 3;
 pub(crate) struct Grams {
     /// Bit `h` is set when some token's window hashes to `h`.
     table: Box<[u64; TABLE_WORDS]>,
-    /// `(hash, token, offset of the window in the token)`, sorted by hash.
-    windows: Vec<(u32, u32, u32)>,
+    /// `(hash, window, token, offset of the window in the token)`, sorted
+    /// by hash.
+    windows: Vec<(u32, u32, u32, u32)>,
     /// Where the windows of each bucket of hashes (the top `BUCKET_BITS`
     /// bits of the hash) start in `windows`, and where the last ends: the
     /// few windows with a hash are found without a binary search.
@@ -74,9 +75,10 @@ impl Grams {
                 continue;
             };
             for at in first..first + STRIDE {
-                let h = hash(window(t, at));
+                let w = window(t, at);
+                let h = hash(w);
                 table[(h / 64) as usize] |= 1 << (h % 64);
-                windows.push((h, i as u32, at as u32));
+                windows.push((h, w, i as u32, at as u32));
             }
         }
         windows.sort_unstable();
@@ -162,15 +164,15 @@ impl Grams {
     fn check(&self, hay: &[u8], i: usize, h: u32, found: &mut impl FnMut(u32, usize)) {
         let b = bucket(h) as usize;
         let range = self.buckets[b] as usize..self.buckets[b + 1] as usize;
-        let text = window(hay, i);
-        for &(wh, id, at) in &self.windows[range] {
-            if wh != h {
+        // The window itself, not only its hash: most bits that are set
+        // were set by other windows.
+        let w = window(hay, i);
+        for &(_, tw, id, at) in &self.windows[range] {
+            if tw != w {
                 continue;
             }
             let token = &self.tokens[id as usize];
-            // The window itself first: most hash hits are other windows.
-            if window(token, at as usize) == text
-                && let Some(start) = i.checked_sub(at as usize)
+            if let Some(start) = i.checked_sub(at as usize)
                 && hay[start..].starts_with(token)
             {
                 found(id, start);
