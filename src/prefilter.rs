@@ -43,10 +43,10 @@
 //! both, removals included).
 //!
 //! A span rule's hit that starts after the first letter or digit cannot
-//! start a cover either, so a line whose only hits are such is not a
-//! matcher's line either: the prefilter verifies those hits where their
-//! tokens are, just as the matcher verifies its anchors, and hands them to
-//! the detector ([`Skip::Spans`]), which cuts them. Those are most lines
+//! start a cover either, so a line whose only hits are such does not need
+//! the matcher: the prefilter verifies those hits where their tokens are,
+//! just as the matcher verifies its anchors, and hands them to the
+//! detector ([`Skip::Spans`]), which cuts them. Those are most lines
 //! with junk inside prose (a credit or a handle mid-sentence), long lines
 //! that the matcher's automaton would read whole. A sentence rule's hit is
 //! not handed over: it may follow reader questions, which a cover passes
@@ -362,10 +362,11 @@ impl Prefilter {
     }
 
     /// Does a rule hit `hay` (a trimmed line without sentinels) through the
-    /// token of `trigger` found at `at`, in a way that the matcher must decide? `first` is the end of the
-    /// line's first letter or digit. Where the anchor of a span rule (not a
-    /// sentence rule) is found, it is added to `spans` instead (offsets in
-    /// `hay`), to be verified once the line's other checks have passed.
+    /// token of `trigger` found at `at`, in a way that the matcher must
+    /// decide? `first` is the end of the line's first letter or digit.
+    /// Where the anchor of a span rule (not a sentence rule) is found, it
+    /// is added to `spans` instead (offsets in `hay`), to be verified once
+    /// the line's other checks have passed.
     ///
     /// A hit of a line or block rule (not a sentence rule) changes a line
     /// only as part of a cover of all its letters and digits, and the hit
