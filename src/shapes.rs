@@ -46,7 +46,7 @@ pub enum ShapeKind {
     /// `caption`: a line whose span cuts (by rules of the same category)
     /// run to its end and leave something that does not read as prose, as
     /// a photo caption with its credit glued on: the whole line goes. The
-    /// detector applies it; [`ShapeKind::matches`] alone never does.
+    /// detector applies it; `ShapeKind::matches` alone never does.
     Caption,
     /// `repeated-title`: a card that prints its title twice, maybe with a
     /// section label between (`Title Section Title`): the line's first six

@@ -935,7 +935,7 @@ pub(crate) fn is_held_card_line(line: &[u8]) -> bool {
     is_held_card_trimmed(&line[lo..hi])
 }
 
-/// [`is_held_card_line`] of a line already trimmed (`trim_range`), without
+/// `is_held_card_line` of a line already trimmed (`trim_range`), without
 /// the rest of the shape: a card line needs only the length, the word count
 /// and whether the line ends in a full stop. It runs on most lines.
 pub(crate) fn is_held_card_trimmed(s: &[u8]) -> bool {
