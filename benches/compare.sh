@@ -6,7 +6,7 @@
 #   bash benches/compare.sh            # from the project root
 #
 # Environment:
-#   RUNS=5       runs per tool (the median is reported)
+#   RUNS=5       rounds, each running every tool once (medians are reported)
 #   COPIES=5     how many times the corpus texts are repeated (~34 MB each)
 #   BIG_GB=1     size of the streamed input for the memory check (0: skip)
 #   PATTERNS=f   extra pattern file passed to dejunk with --patterns
@@ -92,45 +92,63 @@ with open(out, "w", encoding="utf-8") as f:
 EOF
 echo "extra patterns: $(( $(wc -l <"$TMP/extra500.txt") - 2 )) literal entries (census-bulk.md, repeated lines)"
 
-# run NAME CMD...: RUNS timed runs, output to a regular file; prints the
-# median wall time, MB/s and the peak RSS.
-declare -A MEDIAN
-run() {
-    local name=$1; shift
-    local times=() rss=0
-    for _ in $(seq "$RUNS"); do
-        local t0 t1 r
-        t0=$(date +%s%N)
-        /usr/bin/time -f '%M' -o "$TMP/rss" "$@" >"$TMP/out.txt"
-        t1=$(date +%s%N)
-        times+=($(( (t1 - t0) / 1000 )))
-        r=$(tail -1 "$TMP/rss")
-        (( r > rss )) && rss=$r
-    done
-    local med
-    med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-    MEDIAN[$name]=$med
-    printf '%-14s %9.3f s %9.1f MB/s %8.1f MiB\n' "$name" \
-        "$(echo "$med / 1000000" | bc -l)" \
-        "$(echo "$SIZE / $med" | bc -l)" \
-        "$(echo "$rss / 1024" | bc -l)"
+# The tools of the one-thread comparison. GNU cat (9.x) copies between
+# regular files with copy_file_range, in the kernel, without reading the
+# bytes into memory; dd with 64 KiB blocks reads and writes them as dejunk
+# must. Here the two take about as long.
+TOOLS=(cat "dd bs=64K" "grep -vFf" "grep -viFf" dejunk dejunk+500)
+cmd_of() {
+    case $1 in
+    cat) CMD=(cat "$TMP/input.txt") ;;
+    "dd bs=64K") CMD=(dd if="$TMP/input.txt" bs=64K status=none) ;;
+    "grep -vFf") CMD=(grep -vFf "$TMP/phrases.txt" "$TMP/input.txt") ;;
+    "grep -viFf") CMD=(grep -viFf "$TMP/phrases.txt" "$TMP/input.txt") ;;
+    dejunk) CMD=("$DEJUNK" "${EXTRA[@]}" "$TMP/input.txt") ;;
+    dejunk+500) CMD=("$DEJUNK" "${EXTRA[@]}" --patterns "$TMP/extra500.txt" "$TMP/input.txt") ;;
+    esac
 }
-ratio() {
-    printf '%-22s %6.2fx\n' "$1" "$(echo "${MEDIAN[$2]} / ${MEDIAN[$3]}" | bc -l)"
+median() {
+    printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"
 }
 
 echo
-echo "== one thread, $SIZE bytes, $RUNS runs each (median wall, MB/s, peak RSS)"
+echo "== one thread, $SIZE bytes, $RUNS rounds (median wall, MB/s, peak RSS)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Rounds of one run of each tool, output to a regular file: a change in the
+# machine's speed during the comparison hits every tool alike.
+declare -A TIME PEAK MEDIAN
+for i in $(seq "$RUNS"); do
+    for name in "${TOOLS[@]}"; do
+        cmd_of "$name"
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%M' -o "$TMP/rss" "${CMD[@]}" >"$TMP/out.txt"
+        t1=$(date +%s%N)
+        TIME[$name,$i]=$(( (t1 - t0) / 1000 ))
+        r=$(tail -1 "$TMP/rss")
+        (( r > ${PEAK[$name]:-0} )) && PEAK[$name]=$r
+    done
+done
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-14s %11s %14s %12s\n' tool wall throughput rss
-run cat cat "$TMP/input.txt"
-# GNU cat (9.x) copies between regular files with copy_file_range, in the
-# kernel, without reading the bytes into memory; dd with 64 KiB blocks
-# reads and writes them as dejunk must. Here the two take about as long.
-run "dd bs=64K" dd if="$TMP/input.txt" bs=64K status=none
-run "grep -vFf" grep -vFf "$TMP/phrases.txt" "$TMP/input.txt"
-run "grep -viFf" grep -viFf "$TMP/phrases.txt" "$TMP/input.txt"
-run dejunk "$DEJUNK" "${EXTRA[@]}" "$TMP/input.txt"
-run "dejunk+500" "$DEJUNK" "${EXTRA[@]}" --patterns "$TMP/extra500.txt" "$TMP/input.txt"
+for name in "${TOOLS[@]}"; do
+    times=()
+    for i in $(seq "$RUNS"); do times+=("${TIME[$name,$i]}"); done
+    MEDIAN[$name]=$(median "${times[@]}")
+    printf '%-14s %9.3f s %9.1f MB/s %8.1f MiB\n' "$name" \
+        "$(echo "${MEDIAN[$name]} / 1000000" | bc -l)" \
+        "$(echo "$SIZE / ${MEDIAN[$name]}" | bc -l)" \
+        "$(echo "${PEAK[$name]} / 1024" | bc -l)"
+done
+# Ratio of the medians, then the ratio in each round (its spread shows how
+# much the machine moved).
+ratio() {
+    local rounds=()
+    for i in $(seq "$RUNS"); do
+        rounds+=("$(printf '%.2f' "$(echo "${TIME[$2,$i]} / ${TIME[$3,$i]}" | bc -l)")")
+    done
+    printf '%-24s %6.2fx   rounds: %s\n' "$1" \
+        "$(echo "${MEDIAN[$2]} / ${MEDIAN[$3]}" | bc -l)" "${rounds[*]}"
+}
 echo
 echo "== ratios of wall time (goal: <= 1 against grep -vFf, <= 3 against cat)"
 ratio "dejunk / grep -vFf" dejunk "grep -vFf"
