@@ -33,7 +33,7 @@ use std::io::Write;
 use crate::edit::Editor;
 use crate::matcher::{Hit, Matcher, Scratch};
 use crate::patterns::Scope;
-use crate::prefilter::{Skip, Skipper};
+use crate::prefilter::Skipper;
 use crate::report::{Observer, Removal};
 use crate::shapes;
 use crate::text::{self, Shape};
@@ -188,8 +188,9 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         // The prefilter proves most lines safe without the matcher, and
         // finds the span hits of many others. A block rule's reach still
         // running needs the line's hits, so it asks the matcher too.
-        let skip = if self.box_left == 0 && self.after_left == 0 {
-            self.matcher.prefilter.check(
+        let prefiltered = self.box_left == 0
+            && self.after_left == 0
+            && self.matcher.prefilter.check(
                 &self.matcher.rules,
                 line,
                 (lo, hi),
@@ -197,29 +198,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 ahead,
                 &mut self.bufs.skipper,
                 &mut self.bufs.hits,
-            )
-        } else {
-            Skip::No
-        };
-        let mut verdict = match skip {
-            Skip::Nothing => {
-                self.bufs.cuts.clear();
-                // The prefilter speaks for the text patterns only.
-                match self.shape_of(line, &line[lo..hi]) {
-                    Some(rule) => Verdict::Drop {
-                        rule,
-                        scope: Scope::Line,
-                    },
-                    None => Verdict::Keep,
-                }
-            }
-            Skip::Spans => self.decide(line, &line[lo..hi]),
-            Skip::No => {
-                self.matcher
-                    .find(line, &mut self.bufs.scratch, &mut self.bufs.hits);
-                self.decide(line, &line[lo..hi])
-            }
-        };
+            );
+        if !prefiltered {
+            self.matcher
+                .find(line, &mut self.bufs.scratch, &mut self.bufs.hits);
+        }
+        let mut verdict = self.decide(line, &line[lo..hi]);
         // Lazily computed: only block reach needs the shape of a line.
         let mut shape: Option<Shape> = None;
         let mut shape_of = |line: &[u8]| *shape.get_or_insert_with(|| Shape::of(line));
@@ -342,7 +326,8 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
     }
 
     /// Decides one line on its own from its hits in `self.bufs.hits` (as
-    /// `Matcher::find` leaves them). Fills `self.bufs.cuts` for `Cut`.
+    /// `Matcher::find` leaves them; the shapes speak for a line without
+    /// hits). Fills `self.bufs.cuts` for `Cut`.
     fn decide(&mut self, line: &[u8], trimmed: &[u8]) -> Verdict {
         self.bufs.cuts.clear();
         if self.bufs.hits.is_empty() {

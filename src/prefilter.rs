@@ -46,7 +46,7 @@
 //! start a cover either, so a line whose only hits are such does not need
 //! the matcher: the prefilter verifies those hits where their tokens are,
 //! just as the matcher verifies its anchors, and hands them to the
-//! detector ([`Skip::Spans`]), which cuts them. Those are most lines
+//! detector in place of the matcher's hits, which it cuts. Those are most lines
 //! with junk inside prose (a credit or a handle mid-sentence), long lines
 //! that the matcher's automaton would read whole. A sentence rule's hit is
 //! not handed over: it may follow reader questions, which a cover passes
@@ -64,18 +64,6 @@ use crate::text;
 /// Largest block searched at once: lowercased into a scratch buffer of this
 /// size, so it stays in cache.
 const BLOCK: usize = 64 * 1024;
-
-/// The prefilter's answer for one line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Skip {
-    /// The matcher would find nothing that changes the line.
-    Nothing,
-    /// What the matcher would find that can change the line is exactly the
-    /// span hits given back, sorted as the matcher sorts them.
-    Spans,
-    /// The matcher must look.
-    No,
-}
 
 /// The prefilter of one set of rules. Built with the matcher, immutable.
 #[derive(Debug)]
@@ -268,10 +256,9 @@ impl Prefilter {
         self.always = true;
     }
 
-    /// What the matcher would find in `line` that can change it: nothing
-    /// ([`Skip::Nothing`]), exactly the span hits left in `spans`
-    /// ([`Skip::Spans`]), or maybe more ([`Skip::No`]: the matcher must
-    /// look).
+    /// True when the hits left in `hits` (most often none) are all that the
+    /// matcher would find in `line` that can change it, sorted as the
+    /// matcher sorts them; false when the matcher must look.
     ///
     /// `line` is a whole line at absolute `offset`, `trimmed` its range
     /// without leading and trailing whitespace (`text::trim_range`);
@@ -294,11 +281,11 @@ impl Prefilter {
         offset: u64,
         ahead: &[u8],
         sk: &mut Skipper,
-        spans: &mut Vec<Hit>,
-    ) -> Skip {
-        spans.clear();
+        hits: &mut Vec<Hit>,
+    ) -> bool {
+        hits.clear();
         if self.always {
-            return Skip::No;
+            return false;
         }
         if offset >= sk.scanned_to {
             self.scan_ahead(line.len(), offset, ahead, sk);
@@ -310,55 +297,46 @@ impl Prefilter {
         let in_line = sk.flags[sk.next..].iter().take_while(|f| f.at < end);
         // Unusual whitespace: the checks below assume single spaces.
         if in_line.clone().any(|f| f.trigger == SENTINEL) {
-            return Skip::No;
+            return false;
         }
         let (lo, hi) = trimmed;
         let hay = &line[lo..hi];
         let Some(first) = text::first_alnum_end(hay) else {
             // No letter or digit: any hit covers the line.
-            return Skip::No;
+            return false;
         };
         for f in in_line {
             // Tokens do not start with whitespace, so never before `lo`.
             let Some(in_hay) = ((f.at - offset) as usize).checked_sub(lo) else {
-                return Skip::No;
+                return false;
             };
-            if self.triggered(rules, f.trigger, hay, in_hay, first, spans) {
-                return Skip::No;
+            if self.triggered(rules, f.trigger, hay, in_hay, first, hits) {
+                return false;
             }
         }
         // A covering hit starts before the end of the first letter or digit.
         // A match starts at a character boundary.
         if (0..first).any(|s| !(0x80..0xc0).contains(&hay[s]) && self.may_start_at(rules, hay, s)) {
-            return Skip::No;
+            return false;
         }
-        // The span rules' anchors found, verified: their hits, or nothing.
-        let mut kept = 0;
-        for i in 0..spans.len() {
-            let Hit {
-                rule: id,
-                start: s,
-                end: e,
-            } = spans[i];
-            if let Some((start, end)) = matcher::verify(&rules[id as usize], hay, s, e) {
-                if start < first {
-                    // It may start a cover.
-                    return Skip::No;
+        // The span rules' anchors found, verified: their hits, if none may
+        // start a cover.
+        let mut cover = false;
+        hits.retain_mut(
+            |h| match matcher::verify(&rules[h.rule as usize], hay, h.start, h.end) {
+                Some((start, end)) => {
+                    cover |= start < first;
+                    (h.start, h.end) = (start + lo, end + lo);
+                    true
                 }
-                spans[kept] = Hit {
-                    rule: id,
-                    start: start + lo,
-                    end: end + lo,
-                };
-                kept += 1;
-            }
+                None => false,
+            },
+        );
+        if cover {
+            return false;
         }
-        spans.truncate(kept);
-        if spans.is_empty() {
-            return Skip::Nothing;
-        }
-        matcher::sort_hits(spans);
-        Skip::Spans
+        matcher::sort_hits(hits);
+        true
     }
 
     /// Does a rule hit `hay` (a trimmed line without sentinels) through the
