@@ -346,18 +346,14 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             .iter()
             .any(|h| rules[h.rule as usize].sentence);
         if covers(line, &self.bufs.hits, sentence_hit) {
-            // Prefer a block rule (its reach applies), then the longest hit.
+            // Prefer a block rule (its reach applies), then the longest hit
+            // (see `Hit::preference`).
             let rules = &self.matcher.rules;
             let best = self
                 .bufs
                 .hits
                 .iter()
-                .max_by_key(|h| {
-                    (
-                        rules[h.rule as usize].scope == Scope::Block,
-                        h.end - h.start,
-                    )
-                })
+                .max_by_key(|h| h.preference(rules))
                 .expect("hits is not empty");
             // A covered line goes whole, even when a span rule covered it.
             let scope = match rules[best.rule as usize].scope {
@@ -843,6 +839,80 @@ Story highlights
             assert_eq!(det.decide(line, line), Verdict::Cut);
             assert_eq!(det.bufs.cuts.len(), 1, "{order:?}");
             assert_eq!(det.bufs.cuts[0].2, 1, "{order:?}");
+        }
+    }
+
+    /// Rules with the same hit that covers a line: the line goes by the
+    /// most specific one (the most literal text, then the fewest
+    /// placeholders), then by the one listed last, in whatever order the
+    /// hits come.
+    #[test]
+    fn a_covered_line_goes_by_the_most_specific_rule() {
+        let f = patterns::parse(
+            "t.txt",
+            "t",
+            "[line]\n{name}/Shutterstock\nREX/Shutterstock\nREX/{name}\n{caps}/Shutterstock\n\
+             This video is unavailable.\n{text} video is unavailable.\n",
+        )
+        .unwrap();
+        let m = Matcher::new(
+            f.rules
+                .into_iter()
+                .map(|r| (0, "t.txt".to_string(), r))
+                .collect(),
+        )
+        .unwrap();
+        let cats = vec!["t".to_string()];
+        let drop_by = |line: &[u8], rules: &[u32]| {
+            let mut det = Detector::new(&m, &cats, 0, Vec::new(), NoObserver);
+            det.bufs.hits = rules
+                .iter()
+                .map(|&rule| Hit {
+                    rule,
+                    start: 0,
+                    end: line.len(),
+                })
+                .collect();
+            match det.decide(line, line) {
+                Verdict::Drop { rule, .. } => rule,
+                other => panic!("{other:?}"),
+            }
+        };
+        let credit = b"REX/Shutterstock";
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]] {
+            assert_eq!(drop_by(credit, &order), 1, "{order:?}");
+        }
+        // Literal text alike: the fewer placeholders.
+        assert_eq!(drop_by(b"This video is unavailable.", &[5, 4]), 4);
+        // Alike in both: the rule listed last.
+        let def = patterns::parse("t.txt", "t", "[line]\nREX/{name}\n")
+            .unwrap()
+            .rules
+            .remove(0);
+        let twins = Matcher::new(vec![
+            (0, "a.txt".to_string(), def.clone()),
+            (0, "b.txt".to_string(), def),
+        ])
+        .unwrap();
+        for order in [[0, 1], [1, 0]] {
+            let mut det = Detector::new(&twins, &cats, 0, Vec::new(), NoObserver);
+            det.bufs.hits = order
+                .iter()
+                .map(|&rule| Hit {
+                    rule,
+                    start: 0,
+                    end: credit.len(),
+                })
+                .collect();
+            let verdict = det.decide(credit, credit);
+            assert_eq!(
+                verdict,
+                Verdict::Drop {
+                    rule: 1,
+                    scope: Scope::Line
+                },
+                "{order:?}"
+            );
         }
     }
 }

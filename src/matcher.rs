@@ -10,6 +10,8 @@
 //! scratch buffer (every whitespace run becomes one space) and matched again,
 //! with an offset map back to the original bytes.
 
+use std::cmp::Reverse;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::BuildError;
@@ -48,6 +50,34 @@ pub(crate) struct Hit {
     pub rule: u32,
     pub start: usize,
     pub end: usize,
+}
+
+impl Hit {
+    /// How strongly the detector prefers this hit as the reason a covered
+    /// line goes (the greatest wins): a block rule's (its reach applies),
+    /// then the longest, then the most specific rule (the most bytes of
+    /// literal text less spaces, then the fewest placeholders), then the
+    /// rule listed last. A function of the hit alone, so the choice does
+    /// not depend on the order the hits were found in (two searches that
+    /// find the same hits, the prefilter's and the automaton's, report the
+    /// same rule), and the rule reported names the junk most closely.
+    pub fn preference(&self, rules: &[Rule]) -> (bool, usize, usize, Reverse<usize>, u32) {
+        let rule = &rules[self.rule as usize];
+        let (mut lits, mut holes) = (0, 0);
+        for p in &rule.pieces {
+            match p {
+                Piece::Lit(lit) => lits += lit.bytes().filter(|&b| b != b' ').count(),
+                Piece::Hole(_) => holes += 1,
+            }
+        }
+        (
+            rule.scope == Scope::Block,
+            self.end - self.start,
+            lits,
+            Reverse(holes),
+            self.rule,
+        )
+    }
 }
 
 /// What an automaton pattern stands for.
