@@ -38,10 +38,27 @@ pub(crate) struct Rule {
     /// How many spaces every match of the pieces before the anchor holds,
     /// when that is fixed ([`fixed_spaces`]).
     back_spaces: Option<usize>,
+    /// See [`Specificity`].
+    pub specificity: Specificity,
     /// The entry as written, and where: `origin:line`.
     pub text: String,
     pub origin: String,
     pub line: usize,
+}
+
+/// How specific a rule is, for [`Hit::preference`]: the bytes of its
+/// literals less spaces, then the fewer placeholders.
+pub(crate) type Specificity = (usize, Reverse<usize>);
+
+fn specificity(pieces: &[Piece]) -> Specificity {
+    let (mut lits, mut holes) = (0, 0);
+    for p in pieces {
+        match p {
+            Piece::Lit(lit) => lits += lit.bytes().filter(|&b| b != b' ').count(),
+            Piece::Hole(_) => holes += 1,
+        }
+    }
+    (lits, Reverse(holes))
 }
 
 /// A verified rule match, in byte offsets of the original (untrimmed) line.
@@ -61,20 +78,12 @@ impl Hit {
     /// not depend on the order the hits were found in (two searches that
     /// find the same hits, the prefilter's and the automaton's, report the
     /// same rule), and the rule reported names the junk most closely.
-    pub fn preference(&self, rules: &[Rule]) -> (bool, usize, usize, Reverse<usize>, u32) {
+    pub fn preference(&self, rules: &[Rule]) -> (bool, usize, Specificity, u32) {
         let rule = &rules[self.rule as usize];
-        let (mut lits, mut holes) = (0, 0);
-        for p in &rule.pieces {
-            match p {
-                Piece::Lit(lit) => lits += lit.bytes().filter(|&b| b != b' ').count(),
-                Piece::Hole(_) => holes += 1,
-            }
-        }
         (
             rule.scope == Scope::Block,
             self.end - self.start,
-            lits,
-            Reverse(holes),
+            rule.specificity,
             self.rule,
         )
     }
@@ -172,6 +181,7 @@ impl Matcher {
                 sentence: def.sentence,
                 shape: def.shape,
                 back_spaces: fixed_spaces(&def.pieces[..anchor]),
+                specificity: specificity(&def.pieces),
                 pieces: def.pieces,
                 anchor,
                 text: def.text,
