@@ -372,21 +372,10 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             };
         }
         let mut last_end = 0;
-        // The hit of the last cut.
-        let mut last_hit = (0, 0);
+        // Span rules with the same match: the cut is the first one's, the
+        // rule listed last (see `matcher::sort_hits`).
         for h in &self.bufs.hits {
-            if self.matcher.rules[h.rule as usize].scope != Scope::Span {
-                continue;
-            }
-            if (h.start, h.end) == last_hit
-                && let Some(cut) = self.bufs.cuts.last_mut()
-            {
-                // Span rules with the same match: the cut is the last
-                // rule's, whatever order the hits were found in.
-                cut.2 = cut.2.max(h.rule);
-                continue;
-            }
-            if h.start < last_end {
+            if self.matcher.rules[h.rule as usize].scope != Scope::Span || h.start < last_end {
                 continue;
             }
             if let Some((s, e)) = text::align_cut(line, h.start, h.end)
@@ -394,7 +383,6 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             {
                 self.bufs.cuts.push((s, e, h.rule));
                 last_end = e;
-                last_hit = (h.start, h.end);
             }
         }
         if self.bufs.cuts.is_empty() {
@@ -815,8 +803,8 @@ Story highlights
     }
 
     /// Two span rules with the same hit: the cut is the later rule's in
-    /// whatever order the hits come (the matcher and the prefilter find
-    /// them in different orders).
+    /// whatever order the hits were found (the matcher and the prefilter
+    /// find them in different orders, then both sort them).
     #[test]
     fn same_span_from_two_rules_is_cut_by_one() {
         let f = patterns::parse("t.txt", "t", "[span]\n(Photo: {text})\n").unwrap();
@@ -836,6 +824,7 @@ Story highlights
         for order in [[0, 1], [1, 0]] {
             let mut det = Detector::new(&m, &cats, 0, Vec::new(), NoObserver);
             det.bufs.hits = order.iter().map(|&r| hit(r)).collect();
+            crate::matcher::sort_hits(&mut det.bufs.hits);
             assert_eq!(det.decide(line, line), Verdict::Cut);
             assert_eq!(det.bufs.cuts.len(), 1, "{order:?}");
             assert_eq!(det.bufs.cuts[0].2, 1, "{order:?}");
@@ -849,10 +838,10 @@ Story highlights
     /// rules need not match the line.)
     #[test]
     fn a_covered_line_goes_by_the_most_specific_rule() {
-        let build = |defs: Vec<(&str, &str)>| {
+        let build = |defs: &[(&str, &str)]| {
             let defs = defs
-                .into_iter()
-                .map(|(origin, text)| {
+                .iter()
+                .map(|&(origin, text)| {
                     let def = patterns::parse(origin, "t", &format!("[line]\n{text}\n"))
                         .unwrap()
                         .rules
@@ -882,28 +871,38 @@ Story highlights
                 other => panic!("{other:?}"),
             }
         };
-        // The most literal text, even with more placeholders.
-        let m = build(vec![
-            ("t.txt", "REX/{name}"),
-            ("t.txt", "{n} REX/Shutterstock {caps}"),
-            ("t.txt", "{name}/Shutterstock"),
-        ]);
-        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
-            assert_eq!(drop_by(&m, &order), 1, "{order:?}");
-        }
-        // The same literal text: the fewer placeholders.
-        let m = build(vec![
-            ("t.txt", "{n} {name}/Shutterstock"),
-            ("t.txt", "{name}/Shutterstock"),
-            ("t.txt", "{n} {caps}/Shutterstock"),
-        ]);
-        for order in [[0, 1, 2], [2, 1, 0], [1, 0, 2]] {
-            assert_eq!(drop_by(&m, &order), 1, "{order:?}");
-        }
-        // Alike in both: the rule listed last.
-        let m = build(vec![("a.txt", "REX/{name}"), ("b.txt", "REX/{name}")]);
-        for order in [[0, 1], [1, 0]] {
-            assert_eq!(drop_by(&m, &order), 1, "{order:?}");
+        // Each case: its rules (origin, entry), and orders to feed their hits.
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a [u32]]);
+        let cases: [Case; 3] = [
+            // The most literal text, even with more placeholders.
+            (
+                &[
+                    ("t.txt", "REX/{name}"),
+                    ("t.txt", "{n} REX/Shutterstock {caps}"),
+                    ("t.txt", "{name}/Shutterstock"),
+                ],
+                &[&[0, 1, 2], &[2, 1, 0], &[1, 2, 0]],
+            ),
+            // The same literal text: the fewer placeholders.
+            (
+                &[
+                    ("t.txt", "{n} {name}/Shutterstock"),
+                    ("t.txt", "{name}/Shutterstock"),
+                    ("t.txt", "{n} {caps}/Shutterstock"),
+                ],
+                &[&[0, 1, 2], &[2, 1, 0], &[1, 0, 2]],
+            ),
+            // Alike in both: the rule listed last.
+            (
+                &[("a.txt", "REX/{name}"), ("b.txt", "REX/{name}")],
+                &[&[0, 1], &[1, 0]],
+            ),
+        ];
+        for (defs, orders) in cases {
+            let m = build(defs);
+            for order in orders {
+                assert_eq!(drop_by(&m, order), 1, "{defs:?} {order:?}");
+            }
         }
     }
 }

@@ -274,9 +274,12 @@ impl Matcher {
 }
 
 /// Puts hits in the order the detector reads them: by start, the longest
-/// first; drops repeats.
+/// first, and of equal hits the rule listed last first; drops repeats. The
+/// order depends on the hits alone, not on the order they were found in
+/// (the prefilter and the automaton find them in different orders), so
+/// the first of equal span hits is the one cut.
 pub(crate) fn sort_hits(hits: &mut Vec<Hit>) {
-    hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    hits.sort_unstable_by_key(|h| (h.start, Reverse(h.end), Reverse(h.rule)));
     hits.dedup();
 }
 
