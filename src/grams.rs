@@ -49,9 +49,13 @@ pub(crate) struct Grams {
     tokens: Vec<Vec<u8>>,
     /// Searches (Teddy, SIMD) for the tokens of three bytes or more that
     /// are shorter than `MIN_LEN` or have no run of rare windows (see
-    /// [`rarest_windows`]): `short_ids`. `None` where the CPU has no Teddy.
+    /// [`rarest_windows`]). `None` where the CPU has no Teddy.
     teddy: Option<packed::Searcher>,
-    short_ids: Vec<u32>,
+    /// For each of Teddy's patterns (by its id), the tokens that can occur
+    /// where it does: those it is a prefix of or that are a prefix of it,
+    /// itself included. Two tokens found at one offset are both prefixes of
+    /// the text there, so one is a prefix of the other.
+    teddy_family: Vec<Vec<u32>>,
     /// The other tokens without windows (the shortest, or all of them
     /// without Teddy), each with its own `memmem` searcher.
     each: Vec<(u32, memmem::Finder<'static>)>,
@@ -95,10 +99,21 @@ impl Grams {
             .extend(teddy_ids.iter().map(|&i| &tokens[i as usize]))
             .build()
             .filter(|_| !teddy_ids.is_empty());
-        let (short_ids, each_ids) = match teddy {
+        let (teddy_ids, each_ids) = match teddy {
             Some(_) => (teddy_ids, tiny_ids),
             None => (Vec::new(), short_ids),
         };
+        let teddy_family = teddy_ids
+            .iter()
+            .map(|&p| {
+                let p = &tokens[p as usize];
+                let related = |&&t: &&u32| {
+                    let t = &tokens[t as usize];
+                    t.starts_with(p) || p.starts_with(t)
+                };
+                teddy_ids.iter().filter(related).copied().collect()
+            })
+            .collect();
         let each = each_ids
             .into_iter()
             .map(|i| (i, memmem::Finder::new(&tokens[i as usize]).into_owned()))
@@ -109,7 +124,7 @@ impl Grams {
             buckets,
             tokens: tokens.to_vec(),
             teddy,
-            short_ids,
+            teddy_family,
             each,
         }
     }
@@ -120,11 +135,12 @@ impl Grams {
         if let Some(teddy) = &self.teddy {
             // Restarted one byte after each match, so that overlapping
             // occurrences are found too; where several tokens start at one
-            // offset, each is compared there.
+            // offset, each is compared there: Teddy reports one of them, and
+            // the others are in its family.
             let mut from = 0;
             while let Some(m) = teddy.find_in(hay, Span::from(from..hay.len())) {
-                for (&id, t) in self.short_ids.iter().zip(self.short_tokens()) {
-                    if hay[m.start()..].starts_with(t) {
+                for &id in &self.teddy_family[m.pattern().as_usize()] {
+                    if hay[m.start()..].starts_with(&self.tokens[id as usize]) {
                         found(id, m.start());
                     }
                 }
@@ -152,10 +168,6 @@ impl Grams {
                 self.check(hay, n * STRIDE, h, &mut found);
             }
         }
-    }
-
-    fn short_tokens(&self) -> impl Iterator<Item = &[u8]> {
-        self.short_ids.iter().map(|&i| &self.tokens[i as usize][..])
     }
 
     /// The tokens with a window that hashes to `h`, compared where that
