@@ -11,6 +11,7 @@
 //! with an offset map back to the original bytes.
 
 use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -40,6 +41,9 @@ pub(crate) struct Rule {
     back_spaces: Option<usize>,
     /// See [`Specificity`].
     pub specificity: Specificity,
+    /// Rules with the same tail (the pieces after the anchor, and the
+    /// same `case`) match the same way after an anchor hit: see [`Memo`].
+    tail: u32,
     /// The entry as written, and where: `origin:line`.
     pub text: String,
     pub origin: String,
@@ -182,6 +186,7 @@ impl Matcher {
                 shape: def.shape,
                 back_spaces: fixed_spaces(&def.pieces[..anchor]),
                 specificity: specificity(&def.pieces),
+                tail: 0,
                 pieces: def.pieces,
                 anchor,
                 text: def.text,
@@ -189,6 +194,7 @@ impl Matcher {
                 line: def.line,
             });
         }
+        number_tails(&mut rules);
         for s in SENTINELS {
             patterns.push(s.as_bytes().to_vec());
             targets.push(Target::Sentinel);
@@ -258,9 +264,12 @@ impl Matcher {
                 Target::Sentinel => return false,
                 Target::Rules(ids) => ids,
             };
+            // The rules of one anchor are verified one after the other at
+            // its hit: those with the same tail share the forward match.
+            let mut memo = Memo::default();
             for &id in ids {
                 let rule = &self.rules[id as usize];
-                if let Some((start, end)) = verify(rule, hay, m.start(), m.end()) {
+                if let Some((start, end)) = verify(rule, hay, m.start(), m.end(), &mut memo) {
                     hits.push(Hit {
                         rule: id,
                         start,
@@ -348,7 +357,13 @@ fn normalise(src: &[u8], norm: &mut Vec<u8>, map: &mut Vec<u32>) {
 /// Checks `rule` around an anchor hit `[s, e)` of `hay`; returns the whole
 /// match. The prefilter calls it too, on lines the automaton would scan
 /// as they are.
-pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+pub(crate) fn verify(
+    rule: &Rule,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    memo: &mut Memo,
+) -> Option<(usize, usize)> {
     let k = rule.anchor;
     if rule.case {
         let Piece::Lit(lit) = &rule.pieces[k] else {
@@ -366,7 +381,7 @@ pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usi
     if !fits_beside(rule, hay, s, e) {
         return None;
     }
-    let end = match_forward(rule, &rule.pieces[k + 1..], hay, e, None)?;
+    let end = memo.forward(rule, hay, e)?;
     let start = if k == 0 {
         s
     } else {
@@ -390,6 +405,51 @@ pub(crate) fn verify(rule: &Rule, hay: &[u8], s: usize, e: usize) -> Option<(usi
         return None;
     }
     Some((start, end))
+}
+
+/// The forward match of the last rule verified at an anchor hit, for the
+/// next rule verified at the same hit with the same [`Rule::tail`]: its
+/// forward match is the same. The tweet signatures `— {text} ({handle})
+/// {date}`, `{url} — {text} ...` and two more share their anchor and tail,
+/// and every em dash of prose was matched forward four times. A memo
+/// serves one text: make a new one for each line.
+#[derive(Default)]
+pub(crate) struct Memo {
+    /// `(tail, anchor end)` and the end of the match found from there.
+    last: Option<((u32, usize), Option<usize>)>,
+}
+
+impl Memo {
+    /// [`match_forward`] of the pieces after `rule`'s anchor, from `e`.
+    fn forward(&mut self, rule: &Rule, hay: &[u8], e: usize) -> Option<usize> {
+        let key = (rule.tail, e);
+        if let Some((k, end)) = self.last
+            && k == key
+        {
+            return end;
+        }
+        let end = match_forward(rule, &rule.pieces[rule.anchor + 1..], hay, e, None);
+        self.last = Some((key, end));
+        end
+    }
+}
+
+/// Numbers the rules' tails ([`Rule::tail`]): equal for rules whose pieces
+/// after the anchor are equal and that have the same `case`, which is all
+/// [`match_forward`] reads of a rule.
+fn number_tails(rules: &mut [Rule]) {
+    let mut seen: HashMap<(bool, &[Piece]), u32> = HashMap::new();
+    let tails: Vec<u32> = rules
+        .iter()
+        .map(|r| {
+            let next = seen.len() as u32;
+            let tail = r.pieces.get(r.anchor + 1..).unwrap_or_default();
+            *seen.entry((r.case, tail)).or_insert(next)
+        })
+        .collect();
+    for (r, t) in rules.iter_mut().zip(tails) {
+        r.tail = t;
+    }
 }
 
 /// A cheap test that must pass for `rule` to match around an anchor hit
@@ -1027,6 +1087,73 @@ mod tests {
             match_forward(rule, &rule.pieces[1..], hay.as_bytes(), 0, None),
             Some(201)
         );
+    }
+
+    /// Every rule verified at every occurrence of its anchor, each with a
+    /// memo of its own: what `find` must give with shared memos.
+    fn hits_one_by_one(m: &Matcher, line: &str) -> Vec<Hit> {
+        let hay = line.as_bytes();
+        let lower = hay.to_ascii_lowercase();
+        let mut hits = Vec::new();
+        for (id, rule) in m.rules.iter().enumerate() {
+            let Some(Piece::Lit(anchor)) = rule.pieces.get(rule.anchor) else {
+                continue;
+            };
+            let anchor = anchor.to_ascii_lowercase().into_bytes();
+            for s in 0..=hay.len().saturating_sub(anchor.len()) {
+                if !lower[s..].starts_with(&anchor) {
+                    continue;
+                }
+                let e = s + anchor.len();
+                if let Some((start, end)) = verify(rule, hay, s, e, &mut Memo::default()) {
+                    hits.push(Hit {
+                        rule: id as u32,
+                        start,
+                        end,
+                    });
+                }
+            }
+        }
+        sort_hits(&mut hits);
+        hits
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Rules that share an anchor and a tail share one forward match at
+        /// each hit of the anchor (`Memo`); the hits are those of verifying
+        /// each rule on its own, wherever the anchor occurs in the line.
+        #[test]
+        fn shared_forward_matches_agree_with_each_rule_alone(
+            parts in proptest::collection::vec(proptest::sample::select(&[
+                "—", "(@ab)", "(@cd)", "(x)", "May 3, 2018", "https://t.co/a", "pic.twitter.com/b",
+                "Jane", "said", "(", ")", "Source:", "3", "AB", "ab",
+            ][..]), 0..14),
+        ) {
+            let m = matcher(
+                "[span]\n— {text} ({handle}) {date}\n— ({handle}) {date}\nSource: {n} ab\n\
+                 [span end]\n{url} — {text} ({handle}) {date}\n\
+                 {url} {url} — {text} ({handle}) {date}\n— {text} ({handle}) {date}\n\
+                 [span case]\nSource: {n} ab\n",
+            );
+            let line = parts.join(" ");
+            let mut hits = Vec::new();
+            m.find(line.as_bytes(), &mut Scratch::default(), &mut hits);
+            proptest::prop_assert_eq!(hits, hits_one_by_one(&m, &line));
+        }
+    }
+
+    #[test]
+    fn tails_differ_by_case() {
+        let m = matcher("[span]\nSource: {n} ab\n[span case]\nSource: {n} ab\n");
+        assert_ne!(m.rules[0].tail, m.rules[1].tail);
+        let mut hits = Vec::new();
+        m.find(b"Source: 3 AB", &mut Scratch::default(), &mut hits);
+        let rules: Vec<u32> = hits.iter().map(|h| h.rule).collect();
+        assert_eq!(rules, vec![0]);
+        m.find(b"Source: 3 ab", &mut Scratch::default(), &mut hits);
+        let rules: Vec<u32> = hits.iter().map(|h| h.rule).collect();
+        assert_eq!(rules, vec![1, 0]);
     }
 
     #[test]

@@ -322,16 +322,17 @@ impl Prefilter {
         // The span rules' anchors found, verified: their hits, if none may
         // start a cover.
         let mut cover = false;
-        hits.retain_mut(
-            |h| match matcher::verify(&rules[h.rule as usize], hay, h.start, h.end) {
+        let mut memo = matcher::Memo::default();
+        hits.retain_mut(|h| {
+            match matcher::verify(&rules[h.rule as usize], hay, h.start, h.end, &mut memo) {
                 Some((start, end)) => {
                     cover |= start < first;
                     (h.start, h.end) = (start + lo, end + lo);
                     true
                 }
                 None => false,
-            },
-        );
+            }
+        });
         if cover {
             return false;
         }
@@ -362,6 +363,7 @@ impl Prefilter {
         first: usize,
         spans: &mut Vec<Hit>,
     ) -> bool {
+        let mut memo = matcher::Memo::default();
         for &(id, offset) in &self.triggers[trigger as usize].rules {
             let Some(offset) = offset else {
                 return true;
@@ -387,7 +389,7 @@ impl Prefilter {
                 });
                 continue;
             }
-            if matcher::verify(rule, hay, s, e)
+            if matcher::verify(rule, hay, s, e, &mut memo)
                 .is_some_and(|(start, _)| rule.sentence || start < first)
             {
                 return true;

@@ -217,6 +217,12 @@ fn prefilter_cuts_spans_as_the_matcher_does() {
         // same one makes the cut in both ways.
         "Fans cheered as pic.twitter.com/Qg5L5 went round.",
         "Fans cheered (via @x) pic.twitter.com/Qg5L5 (via @y) went round.",
+        // Two anchors of the tweet signatures, the first too far (more than
+        // 200 bytes) from the handle to match: each is matched on its own.
+        "The mayor — who had spoken first at the meeting on the harbour, the \
+         schools and the new bridge over the river that the council has argued \
+         about since the spring of last year, with no end in sight and no money \
+         for it either — quit. Jane Doe (@janedoe) May 3, 2018",
     ];
     for (fast, naive) in cleaners() {
         for line in lines {
@@ -232,6 +238,12 @@ fn prefilter_cuts_spans_as_the_matcher_does() {
     let out = fast.clean_str(lines[0]);
     assert!(
         !out.contains("Getty") && out.contains("on Tuesday."),
+        "{out:?}"
+    );
+    let tweet = lines[lines.len() - 1];
+    let out = fast.clean_str(tweet);
+    assert!(
+        out.contains("The mayor — who") && !out.contains("@janedoe"),
         "{out:?}"
     );
 }
