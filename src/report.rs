@@ -110,7 +110,12 @@ impl Stats {
     /// Adds another `Stats` to this one.
     pub fn merge(&mut self, other: &Stats) {
         for (k, v) in &other.by_category {
-            let e = self.by_category.entry(k.clone()).or_default();
+            // The key is copied only the first time: bulk runs merge one
+            // `Stats` per file.
+            let e = match self.by_category.get_mut(k) {
+                Some(e) => e,
+                None => self.by_category.entry(k.clone()).or_default(),
+            };
             e.0 += v.0;
             e.1 += v.1;
         }
@@ -125,5 +130,28 @@ impl Observer for Stats {
         };
         e.0 += 1;
         e.1 += r.range.end - r.range.start;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(entries: &[(&str, u64, u64)]) -> Stats {
+        Stats {
+            by_category: entries
+                .iter()
+                .map(|&(k, n, b)| (k.to_string(), (n, b)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn merge_adds_per_category() {
+        let mut total = stats(&[("ads", 2, 30)]);
+        total.merge(&stats(&[("ads", 1, 5), ("media", 3, 40)]));
+        total.merge(&stats(&[("media", 1, 2)]));
+        assert_eq!(total, stats(&[("ads", 3, 35), ("media", 4, 42)]));
+        assert_eq!(total.removals(), 7);
     }
 }
