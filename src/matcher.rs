@@ -11,7 +11,6 @@
 //! with an offset map back to the original bytes.
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -194,7 +193,6 @@ impl Matcher {
                 line: def.line,
             });
         }
-        number_tails(&mut rules);
         for s in SENTINELS {
             patterns.push(s.as_bytes().to_vec());
             targets.push(Target::Sentinel);
@@ -208,6 +206,20 @@ impl Matcher {
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
         let prefilter = Prefilter::new(&rules);
+        // The rules verified together at one anchor hit: those of one
+        // anchor literal in the automaton, and those of one token in the
+        // prefilter (`— ` and ` — ` share the token `—`).
+        for (i, r) in rules.iter_mut().enumerate() {
+            r.tail = i as u32;
+        }
+        for target in &targets {
+            if let Target::Rules(ids) = target {
+                share_tails(&mut rules, ids);
+            }
+        }
+        for group in prefilter.trigger_groups() {
+            share_tails(&mut rules, &group);
+        }
         let long_shapes = shapes
             .iter()
             .copied()
@@ -434,21 +446,24 @@ impl Memo {
     }
 }
 
-/// Numbers the rules' tails ([`Rule::tail`]): equal for rules whose pieces
-/// after the anchor are equal and that have the same `case`, which is all
-/// [`match_forward`] reads of a rule.
-fn number_tails(rules: &mut [Rule]) {
-    let mut seen: HashMap<(bool, &[Piece]), u32> = HashMap::new();
-    let tails: Vec<u32> = rules
-        .iter()
-        .map(|r| {
-            let next = seen.len() as u32;
-            let tail = r.pieces.get(r.anchor + 1..).unwrap_or_default();
-            *seen.entry((r.case, tail)).or_insert(next)
-        })
-        .collect();
-    for (r, t) in rules.iter_mut().zip(tails) {
-        r.tail = t;
+/// Numbers the tails ([`Rule::tail`]) of a group of rules verified
+/// together. A rule's number starts as its own index and is always the
+/// index of a rule with the same tail (the same pieces after the anchor and
+/// the same `case`, which is all [`match_forward`] reads of a rule), so
+/// equal numbers mean equal tails. A rule takes the number of the first
+/// rule of the group with the same tail. Groups have a few rules each:
+/// comparing them costs less at build than hashing every rule's tail.
+fn share_tails(rules: &mut [Rule], group: &[u32]) {
+    let same = |a: &Rule, b: &Rule| {
+        a.case == b.case && a.pieces[a.anchor + 1..] == b.pieces[b.anchor + 1..]
+    };
+    for (n, &b) in group.iter().enumerate() {
+        if let Some(&a) = group[..n]
+            .iter()
+            .find(|&&a| same(&rules[a as usize], &rules[b as usize]))
+        {
+            rules[b as usize].tail = rules[a as usize].tail;
+        }
     }
 }
 
@@ -1141,6 +1156,17 @@ mod tests {
             m.find(line.as_bytes(), &mut Scratch::default(), &mut hits);
             proptest::prop_assert_eq!(hits, hits_one_by_one(&m, &line));
         }
+    }
+
+    #[test]
+    fn tweet_signatures_share_their_tail() {
+        let m = matcher(
+            "[span]\n— {text} ({handle}) {date}\n— ({handle}) {date}\n[span end]\n\
+             {url} — {text} ({handle}) {date}\n{url} {url} — {text} ({handle}) {date}\n\
+             — {text} ({handle}) {date}\n",
+        );
+        let tails: Vec<u32> = m.rules.iter().map(|r| r.tail).collect();
+        assert_eq!(tails, vec![0, 1, 0, 0, 0]);
     }
 
     #[test]

@@ -468,6 +468,14 @@ impl Prefilter {
             })
     }
 
+    /// The rules of each trigger token: they are verified one after the
+    /// other where the token is found.
+    pub(crate) fn trigger_groups(&self) -> impl Iterator<Item = Vec<u32>> + '_ {
+        self.triggers
+            .iter()
+            .map(|t| t.rules.iter().map(|&(id, _)| id).collect())
+    }
+
     /// Searches the next block of input: from the current line's start up to
     /// the last line end within `BLOCK` bytes (at least the whole line).
     fn scan_ahead(&self, line_len: usize, offset: u64, ahead: &[u8], sk: &mut Skipper) {
