@@ -40,8 +40,9 @@ pub(crate) struct Rule {
     back_spaces: Option<usize>,
     /// See [`Specificity`].
     pub specificity: Specificity,
-    /// Rules with the same tail (the pieces after the anchor, and the
-    /// same `case`) match the same way after an anchor hit: see [`Memo`].
+    /// A number for its tail (the pieces after the anchor, and `case`):
+    /// rules with equal numbers have equal tails, so they match the same
+    /// way after an anchor hit ([`Memo`], [`share_tails`]).
     tail: u32,
     /// The entry as written, and where: `origin:line`.
     pub text: String,

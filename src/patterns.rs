@@ -68,7 +68,7 @@ pub(crate) struct Reach {
 pub(crate) const MAX_REACH: u8 = 8;
 
 /// A shape a placeholder matches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Hole {
     /// `{n}`: a number, `302`, `1,204`, `4.83`, `1.2K`.
     Num,
@@ -130,7 +130,7 @@ impl Hole {
 }
 
 /// One piece of an entry: literal text or a placeholder.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Piece {
     /// Literal text, whitespace runs collapsed to one ASCII space.
     Lit(String),
