@@ -95,6 +95,8 @@ const PIECES: &[&str] = &[
     "ÜBER ",
     "(via @x)",
     "Watch",
+    "Next",
+    " on Instagram",
     "9 p.m. ET",
     "shared",
     "Get push notifications with news, features and more.",
@@ -279,11 +281,19 @@ fn prefilter_keeps_covers_that_start_before_a_later_hit() {
         // Hits that start after punctuation, before the first letter.
         "(Jane Doe on Instagram)",
         "\"Kevin Winter (@kwinter)\"",
+        // A start rule of literal text alone, then hits that start after
+        // the first letter but before the next one its hit leaves: a span
+        // rule's, and a line rule's found through its token.
+        "Photo pic.twitter.com/Qg5L5",
+        "advertisement: Jane Doe on Instagram",
     ];
     let kept = [
         // A credit inside prose covers nothing.
         "The picture by Jane Doe/Getty Images ran on the front page.",
         "It was a long day for Kevin Winter (@kwinter) and his team.",
+        // A start rule of literal text alone, then prose that no hit covers.
+        "Next came accusations of Pitt cheating on her.",
+        "EXCLUSIVE: Jennifer Aniston, 53, looks younger than ever.",
     ];
     for (fast, naive) in cleaners() {
         for line in dropped {
