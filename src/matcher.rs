@@ -186,7 +186,8 @@ impl Matcher {
                 shape: def.shape,
                 back_spaces: fixed_spaces(&def.pieces[..anchor]),
                 specificity: specificity(&def.pieces),
-                tail: 0,
+                // Its own, until `share_tails` finds a rule like it.
+                tail: id,
                 pieces: def.pieces,
                 anchor,
                 text: def.text,
@@ -210,15 +211,15 @@ impl Matcher {
         // The rules verified together at one anchor hit: those of one
         // anchor literal in the automaton, and those of one token in the
         // prefilter (`— ` and ` — ` share the token `—`).
-        for (i, r) in rules.iter_mut().enumerate() {
-            r.tail = i as u32;
-        }
         for target in &targets {
             if let Target::Rules(ids) = target {
                 share_tails(&mut rules, ids);
             }
         }
-        for group in prefilter.trigger_groups() {
+        let mut group = Vec::new();
+        for ids in prefilter.trigger_groups() {
+            group.clear();
+            group.extend(ids);
             share_tails(&mut rules, &group);
         }
         let long_shapes = shapes
@@ -448,10 +449,10 @@ impl Memo {
 }
 
 /// Numbers the tails ([`Rule::tail`]) of a group of rules verified
-/// together. A rule's number starts as its own index and is always the
-/// index of a rule with the same tail (the same pieces after the anchor and
-/// the same `case`, which is all [`match_forward`] reads of a rule), so
-/// equal numbers mean equal tails. A rule takes the number of the first
+/// together. A rule's number starts as its own index (see `Matcher::new`)
+/// and is always the index of a rule with the same tail (the same pieces
+/// after the anchor and the same `case`, which is all [`match_forward`]
+/// reads of a rule), so equal numbers mean equal tails. A rule takes the number of the first
 /// rule of the group with the same tail. Groups have a few rules each:
 /// comparing them costs less at build than hashing every rule's tail.
 fn share_tails(rules: &mut [Rule], group: &[u32]) {

@@ -470,10 +470,10 @@ impl Prefilter {
 
     /// The rules of each trigger token: they are verified one after the
     /// other where the token is found.
-    pub(crate) fn trigger_groups(&self) -> impl Iterator<Item = Vec<u32>> + '_ {
+    pub(crate) fn trigger_groups(&self) -> impl Iterator<Item = impl Iterator<Item = u32>> {
         self.triggers
             .iter()
-            .map(|t| t.rules.iter().map(|&(id, _)| id).collect())
+            .map(|t| t.rules.iter().map(|&(id, _)| id))
     }
 
     /// Searches the next block of input: from the current line's start up to
