@@ -112,6 +112,12 @@ struct Trigger {
     /// found. `None` when the anchor has case variants beyond ASCII: any
     /// occurrence of the token sends the line to the matcher.
     rules: Vec<(u32, Option<usize>)>,
+    /// Bytes that every match of every one of `rules` holds after the
+    /// token ([`needle`]): where the rest of the line lacks them, no rule
+    /// of the trigger matches. The em dash of prose triggers the tweet
+    /// signatures (`— {text} ({handle}) {date}` and three more), which all
+    /// need ` (@` after it.
+    need: Option<Box<memmem::Finder<'static>>>,
 }
 
 /// Where the block search found something.
@@ -206,7 +212,7 @@ impl Prefilter {
             };
             wants.push((id as u32, token.to_ascii_lowercase(), offset));
         }
-        let triggers = group_triggers(&wants);
+        let triggers = group_triggers(rules, &wants);
         let tokens: Vec<Vec<u8>> = triggers.iter().map(|t| t.token.clone()).collect();
         let finder = Grams::new(&tokens);
         let mut start_rules_by_byte = vec![Vec::new(); 256];
@@ -363,8 +369,16 @@ impl Prefilter {
         first: usize,
         spans: &mut Vec<Hit>,
     ) -> bool {
+        let t = &self.triggers[trigger as usize];
+        // Every match holds the needle after its anchor, which ends after
+        // the token.
+        if let Some(need) = &t.need
+            && need.find(&hay[at..]).is_none()
+        {
+            return false;
+        }
         let mut memo = matcher::Memo::default();
-        for &(id, offset) in &self.triggers[trigger as usize].rules {
+        for &(id, offset) in &t.rules {
             let Some(offset) = offset else {
                 return true;
             };
@@ -559,7 +573,7 @@ fn is_space3(s: &[u8]) -> bool {
 /// verified) only where it nearly always matches. Measured on the corpus,
 /// sharing words (`photo`, `click`, `video`) found three times more
 /// occurrences to verify.
-fn group_triggers(wants: &[(u32, String, Option<usize>)]) -> Vec<Trigger> {
+fn group_triggers(rules: &[Rule], wants: &[(u32, String, Option<usize>)]) -> Vec<Trigger> {
     let mut triggers: Vec<Trigger> = Vec::new();
     for (id, token, offset) in wants {
         let entry = (*id, *offset);
@@ -568,10 +582,59 @@ fn group_triggers(wants: &[(u32, String, Option<usize>)]) -> Vec<Trigger> {
             None => triggers.push(Trigger {
                 token: token.as_bytes().to_vec(),
                 rules: vec![entry],
+                need: None,
             }),
         }
     }
+    for t in &mut triggers {
+        let mut needles = t.rules.iter().map(|&(id, offset)| {
+            offset?;
+            needle(&rules[id as usize])
+        });
+        let first = needles.next().flatten();
+        if let Some(n) = first
+            && needles.all(|m| m.as_ref() == Some(&n))
+        {
+            t.need = Some(Box::new(memmem::Finder::new(&n).into_owned()));
+        }
+    }
     triggers
+}
+
+/// Bytes that every match of `rule` holds after its anchor, the same in
+/// any case: the longest run of ASCII bytes other than letters in one of
+/// its literals after the anchor, of two bytes or more, with a `@` after
+/// it when the run ends its literal and a `{handle}` comes next (a handle
+/// starts with `@`). Matching compares a literal caselessly, but only
+/// letters have case variants (the two characters beyond ASCII that
+/// lowercase to ASCII lowercase to letters), and a line the prefilter
+/// reads has single spaces only (others are sentinels), so a match holds
+/// such a run byte for byte.
+fn needle(rule: &Rule) -> Option<Vec<u8>> {
+    let after = &rule.pieces[rule.anchor + 1..];
+    // The longest run so far: its bytes, and whether a `@` follows it.
+    let mut best: (&[u8], bool) = (&[], false);
+    for (i, piece) in after.iter().enumerate() {
+        let Piece::Lit(lit) = piece else {
+            continue;
+        };
+        let handle_next = matches!(after.get(i + 1), Some(Piece::Hole(Hole::Handle)));
+        let bytes = lit.as_bytes();
+        let runs = bytes.split(|b| !b.is_ascii() || b.is_ascii_alphabetic());
+        let last = runs.clone().count() - 1;
+        for (k, run) in runs.enumerate() {
+            // Only the last run ends the literal.
+            let at = handle_next && k == last;
+            if run.len() + usize::from(at) > best.0.len() + usize::from(best.1) {
+                best = (run, at);
+            }
+        }
+    }
+    let mut n = best.0.to_vec();
+    if best.1 {
+        n.push(b'@');
+    }
+    (n.len() >= 2).then_some(n)
 }
 
 /// The first four bytes of a start literal (padded with zeros), as one
@@ -686,6 +749,72 @@ mod tests {
         assert_eq!(found, vec![('\u{130}', 'i'), ('\u{212a}', 'k')]);
         assert_eq!("\u{130}".as_bytes()[0], 0xc4);
         assert_eq!("\u{212a}".as_bytes()[0], 0xe2);
+    }
+
+    /// No character beyond ASCII has an ASCII character other than a
+    /// letter in its lowercase: a caseless match of a literal holds the
+    /// literal's runs of such bytes as they are (`needle`).
+    #[test]
+    fn no_lowercase_beyond_ascii_holds_ascii_other_than_letters() {
+        let found: Vec<char> = (0x80..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| {
+                c.to_lowercase()
+                    .any(|l| l.is_ascii() && !l.is_ascii_alphabetic())
+            })
+            .collect();
+        assert_eq!(found, Vec::<char>::new());
+    }
+
+    fn rules_of(src: &str) -> Vec<Rule> {
+        let rules = crate::patterns::parse("t.txt", "t", src).unwrap();
+        let defs = rules
+            .rules
+            .into_iter()
+            .map(|r| (0usize, "t.txt".to_string(), r))
+            .collect();
+        crate::matcher::Matcher::new(defs).unwrap().rules
+    }
+
+    #[test]
+    fn needles() {
+        let src = "[span]\n\
+                   — {text} ({handle}) {date}\n\
+                   — ({handle}) {date}\n\
+                   {url} — {text} ({handle}) {date}\n\
+                   A post shared by {text} ({handle}) on {date}\n\
+                   (Photo: {text})\n\
+                   Follow us on {word}\n\
+                   {n} of {n}\n";
+        let rules = rules_of(src);
+        let got: Vec<Option<String>> = rules
+            .iter()
+            .map(|r| needle(r).map(|n| String::from_utf8(n).unwrap()))
+            .collect();
+        let want = [
+            Some(" (@"),
+            // The anchor is `— (`: the needle comes after it.
+            Some(") "),
+            Some(" (@"),
+            Some(" (@"),
+            None,
+            None,
+            None,
+        ];
+        assert_eq!(got, want.map(|w| w.map(str::to_string)));
+        // The trigger of the three rules with the dash holds the shared
+        // needle; one with another needle or none would hold none.
+        let p = Prefilter::new(&rules);
+        let need = |token: &str| {
+            p.triggers
+                .iter()
+                .find(|t| t.token == token.as_bytes())
+                .map(|t| t.need.as_ref().map(|f| f.needle().to_vec()))
+        };
+        assert_eq!(need("—"), Some(Some(b" (@".to_vec())));
+        let mixed = rules_of("[span]\n— {text} ({handle}) {date}\n— {text}, {date}\n");
+        let p = Prefilter::new(&mixed);
+        assert!(p.triggers.iter().all(|t| t.need.is_none()));
     }
 
     #[test]

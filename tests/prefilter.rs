@@ -81,6 +81,9 @@ const PIECES: &[&str] = &[
     "Story highlights",
     "A post shared by ",
     "(@dove.cam)",
+    " (@janedoe) May 3, 2018",
+    "— Jane Doe (@janedoe) May 3, 2018",
+    "A post shared by Jane Doe (@dove.cam) on May 31, 2018",
     " on May 31, 2018 at 12:49pm PDT",
     "pic.twitter.com/Qg5L5",
     "[Image via ",
@@ -225,6 +228,15 @@ fn prefilter_cuts_spans_as_the_matcher_does() {
          schools and the new bridge over the river that the council has argued \
          about since the spring of last year, with no end in sight and no money \
          for it either — quit. Jane Doe (@janedoe) May 3, 2018",
+        // The tweet signatures need ` (@` after the dash: a bracket alone,
+        // a handle only before the dash, and a signature right after it.
+        "The mayor — who (reluctantly) quit — said so on May 3, 2018.",
+        "Jane Doe (@janedoe) said — and meant it — May 3, 2018.",
+        "Great game — Jane Doe (@janedoe) May 3, 2018",
+        "Great game — (@janedoe) May 3, 2018",
+        // The same for Instagram's signature.
+        "We saw it. A post shared by Jane Doe (@dove.cam) on May 31, 2018 at 12:49pm PDT",
+        "A post shared by the team on May 31, 2018 went round.",
     ];
     for (fast, naive) in cleaners() {
         for line in lines {
@@ -242,12 +254,19 @@ fn prefilter_cuts_spans_as_the_matcher_does() {
         !out.contains("Getty") && out.contains("on Tuesday."),
         "{out:?}"
     );
-    let tweet = lines[lines.len() - 1];
+    let tweet = lines[lines.len() - 7];
     let out = fast.clean_str(tweet);
     assert!(
         out.contains("The mayor — who") && !out.contains("@janedoe"),
         "{out:?}"
     );
+    for (line, gone) in [
+        (lines[lines.len() - 4], "@janedoe"),
+        (lines[lines.len() - 2], "@dove.cam"),
+    ] {
+        let out = fast.clean_str(line);
+        assert!(!out.contains(gone), "{line:?} -> {out:?}");
+    }
 }
 
 #[test]
