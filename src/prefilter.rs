@@ -439,9 +439,20 @@ impl Prefilter {
                 .zip(&self.starts[from..])
                 .filter(|(_, (l, _))| l.len().min(4) == n)
                 .any(|(_, (l, id))| {
+                    let rule = &rules[*id as usize];
                     rest.len() >= l.len()
                         && rest[..l.len()].eq_ignore_ascii_case(l)
-                        && matcher::may_match_at(&rules[*id as usize], hay, s)
+                        && match &rule.pieces[..] {
+                            // The only match from `s`, and a hit starts
+                            // and ends at token edges (`Ad` is no hit in
+                            // `Additionally`).
+                            [Piece::Lit(lit)] => {
+                                (!rule.case || rest.starts_with(lit.as_bytes()))
+                                    && text::is_boundary(hay, s)
+                                    && text::is_boundary(hay, s + l.len())
+                            }
+                            _ => matcher::may_match_at(rule, hay, s),
+                        }
                 })
         };
         if (1..=4).any(literal_at) {

@@ -313,6 +313,10 @@ fn prefilter_keeps_covers_that_start_before_a_later_hit() {
         // A start rule of literal text alone, then prose that no hit covers.
         "Next came accusations of Pitt cheating on her.",
         "EXCLUSIVE: Jennifer Aniston, 53, looks younger than ever.",
+        // A start rule of literal text alone inside the line's first word:
+        // no hit (a hit starts and ends at token edges).
+        "Additionally, the mayor spoke on Tuesday.",
+        "Images of the storm spread on Tuesday.",
     ];
     for (fast, naive) in cleaners() {
         for line in dropped {
