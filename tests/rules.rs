@@ -66,6 +66,22 @@ fn photo_credits() {
         clean("She left the hall (Photo: Jo Roe, AP) before noon.\n"),
         "She left the hall before noon.\n"
     );
+    // A credit line takes the rest of its line, but only a credit's
+    // worth (at most 30 words): a paragraph that the page glued to a
+    // credit stays, credit and all, rather than go with it.
+    goes("Photo: Getty Images / Jane Doe");
+    goes("AP Photo/Jane Doe, File");
+    stays(
+        "AP Photo/Jo Roe This is not the first time the prince has met members of the \
+         family. In 2015, during his own trip to the country, he met the widow and \
+         visited the island cell and the office where a photo of their meeting hangs.",
+    );
+    stays(
+        "Photo: Getty If you have set foot in a drugstore lately, chances are you have \
+         been bombarded by a bewildering array of creams. The alphabet formulations \
+         have joined tinted moisturizers and serums on the shelves, and we break it \
+         down for you here.",
+    );
 }
 
 #[test]
