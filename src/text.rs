@@ -803,6 +803,8 @@ pub(crate) struct Shape {
     pub period: bool,
     /// The line holds at least one letter or digit.
     pub has_alnum: bool,
+    /// The line ends in a colon: it leads into a quote or a list.
+    pub colon: bool,
 }
 
 impl Shape {
@@ -865,6 +867,7 @@ impl Shape {
         }
         shape.terminal = ends_sentence(b);
         shape.period = ends_with_period(b);
+        shape.colon = b.ends_with(b":");
         shape
     }
 
@@ -874,9 +877,11 @@ impl Shape {
     }
 
     /// Reads as a sentence of prose: enough words, sentence punctuation at
-    /// the end, and not set in title case.
+    /// the end (or a colon that leads into a quote: `In the newsletter,
+    /// he wrote:`), and not set in title case.
     pub(crate) fn is_prose(&self) -> bool {
-        (self.terminal && self.words >= 6 && !self.is_title_case()) || self.words >= 40
+        ((self.terminal || self.colon) && self.words >= 6 && !self.is_title_case())
+            || self.words >= 40
     }
 
     /// Short enough to be a label, a card title or a list item.
@@ -1264,6 +1269,10 @@ mod tests {
         let s = Shape::of(b"Putin congratulates Trump on \"historic\" win");
         assert!(!s.is_prose() && s.is_short());
         assert!(Shape::of("He said “no.”".as_bytes()).terminal);
+        // A colon that leads into a quote ends prose; a label's does not.
+        assert!(Shape::of(b"In the newsletter on Friday, Batali wrote:").is_prose());
+        assert!(!Shape::of(b"RELATED CONTENT:").is_prose());
+        assert!(!Shape::of(b"More Stories From Our Partners Around The Web:").is_prose());
         assert!(!Shape::of(" — ".as_bytes()).has_alnum);
     }
 
@@ -1310,6 +1319,7 @@ mod tests {
             let text = std::str::from_utf8(s).ok();
             shape.terminal = text.is_some_and(ends_sentence_str);
             shape.period = text.is_some_and(ends_with_period_str);
+            shape.colon = s.last() == Some(&b':');
             shape
         }
 

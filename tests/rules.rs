@@ -140,6 +140,13 @@ fn related_box_takes_its_headlines() {
         clean(text),
         "The council met on Tuesday to set the budget.\n\nThe vote is due in May, officials said on Tuesday.\n"
     );
+    // The box ends at prose, and a paragraph that leads into a quote with
+    // a colon is prose.
+    let text = "The council met on Tuesday.\n\nRelated Stories:\n\nTen Bridges To See Before You Die\n\nIn a letter to residents on Friday, the mayor wrote:\n\n\"We will build it.\"\n";
+    assert_eq!(
+        clean(text),
+        "The council met on Tuesday.\n\nIn a letter to residents on Friday, the mayor wrote:\n\n\"We will build it.\"\n"
+    );
 }
 
 #[test]
