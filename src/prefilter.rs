@@ -311,19 +311,33 @@ impl Prefilter {
             // No letter or digit: any hit covers the line.
             return false;
         };
-        for f in in_line {
+        for f in in_line.clone() {
             // Tokens do not start with whitespace, so never before `lo`.
             let Some(in_hay) = ((f.at - offset) as usize).checked_sub(lo) else {
                 return false;
             };
-            if self.triggered(rules, f.trigger, hay, in_hay, first, hits) {
+            if self.triggered::<false>(rules, f.trigger, hay, in_hay, first, hits) {
                 return false;
             }
         }
         // A covering hit starts before the end of the first letter or digit.
         // A match starts at a character boundary.
-        if (0..first).any(|s| !(0x80..0xc0).contains(&hay[s]) && self.may_start_at(rules, hay, s)) {
-            return false;
+        if (0..first)
+            .any(|s| !(0x80..0xc0).contains(&hay[s]) && self.may_start_at::<false>(rules, hay, s))
+        {
+            // Most such lines are short junk lines that the matcher drops
+            // (`Advertisement`); a long one costs the matcher most and is
+            // most often prose after a word such as `Next`.
+            return hay.len() > LONG_LINE
+                && self.check_long(
+                    rules,
+                    hay,
+                    lo,
+                    first,
+                    // (Every flag passed the loop above: none is before `lo`.)
+                    in_line.map(|f| ((f.at - offset) as usize - lo, f.trigger)),
+                    hits,
+                );
         }
         // The span rules' anchors found, verified: their hits, if none may
         // start a cover.
@@ -360,7 +374,12 @@ impl Prefilter {
     /// found on its own: through its own token, or by the start check.
     /// A sentence rule's hit may follow reader questions, which a cover
     /// passes over, so any of them goes to the matcher.
-    fn triggered(
+    ///
+    /// `LONG` only makes the long-line path ([`Prefilter::check_long`]) its
+    /// own copy, so that the copy in `check`, which runs on every line,
+    /// keeps the code it had with one caller (the iterator adapters inside
+    /// inlined).
+    fn triggered<const LONG: bool>(
         &self,
         rules: &[Rule],
         trigger: u32,
@@ -412,9 +431,151 @@ impl Prefilter {
         false
     }
 
+    /// The rest of [`Prefilter::check`] for a line longer than
+    /// [`LONG_LINE`] where a start rule may match before `first`: the line
+    /// may still skip the matcher when no cover can go on past that rule's
+    /// hit ([`Prefilter::cover_bound`]). `tokens` are the line's flags
+    /// (offset in `hay`, trigger); `hits` holds the span hits found.
+    #[cold]
+    #[inline(never)]
+    fn check_long(
+        &self,
+        rules: &[Rule],
+        hay: &[u8],
+        lo: usize,
+        first: usize,
+        tokens: impl Iterator<Item = (usize, u32)>,
+        hits: &mut Vec<Hit>,
+    ) -> bool {
+        let Some(s) = (0..first).position(|s| {
+            !(0x80..0xc0).contains(&hay[s]) && self.may_start_at::<true>(rules, hay, s)
+        }) else {
+            return false;
+        };
+        let Some(bound) = self.cover_bound(rules, hay, s, first, tokens) else {
+            return false;
+        };
+        // As in `check`, with the bound in place of the first letter.
+        let mut cover = false;
+        let mut memo = matcher::Memo::default();
+        hits.retain_mut(|h| {
+            match matcher::verify(&rules[h.rule as usize], hay, h.start, h.end, &mut memo) {
+                Some((start, end)) => {
+                    cover |= start < bound;
+                    (h.start, h.end) = (start + lo, end + lo);
+                    true
+                }
+                None => false,
+            }
+        });
+        if cover {
+            return false;
+        }
+        matcher::sort_hits(hits);
+        true
+    }
+
+    /// Where a cover of `hay` (a trimmed line without sentinels) that a
+    /// start rule begins must go on, when that can be known: the end of the
+    /// first letter or digit after the furthest end of the hits of the
+    /// start rules that may match from `from` (the first offset where one
+    /// may), as in `Next came accusations of ...` or `60 PHOTOS Barack and
+    /// Michelle Obama ...`. A cover of the line then needs another hit that
+    /// starts before that bound, and the prefilter looks for one as it does
+    /// before `first` (the end of the line's first letter or digit): start
+    /// rules at every offset up to the bound (each may move it on), and the
+    /// line's `tokens` (offset in `hay`, trigger), whose line rules' hits
+    /// must start at the bound or later. The span hits are the caller's to
+    /// compare with the bound. `None` when the matcher must look.
+    fn cover_bound(
+        &self,
+        rules: &[Rule],
+        hay: &[u8],
+        from: usize,
+        first: usize,
+        tokens: impl Iterator<Item = (usize, u32)>,
+    ) -> Option<usize> {
+        let mut bound = first;
+        // `from` is the first offset where a start rule may match.
+        let mut s = from;
+        while s < bound {
+            if s == from
+                || !(0x80..0xc0).contains(&hay[s]) && self.may_start_at::<true>(rules, hay, s)
+            {
+                let end = self.furthest_end(rules, hay, s)?;
+                bound = bound.max(end + text::first_alnum_end(&hay[end..])?);
+            }
+            s += 1;
+        }
+        // The span hits were gathered by the caller already.
+        let mut spans = Vec::new();
+        for (at, trigger) in tokens {
+            if self.triggered::<true>(rules, trigger, hay, at, bound, &mut spans) {
+                return None;
+            }
+        }
+        Some(bound)
+    }
+
+    /// The furthest end of the hits of the start rules that may match
+    /// `hay` from `s` ([`matcher::max_end`]: every start rule under the
+    /// keys of the text there, every rule of a placeholder that may start
+    /// there, and the rules with a literal beyond ASCII that the byte there
+    /// may start); `None` when none matches, or when the hits leave no
+    /// letter or digit after them (they may cover the line).
+    fn furthest_end(&self, rules: &[Rule], hay: &[u8], s: usize) -> Option<usize> {
+        let rest = &hay[s..];
+        let b = hay.get(s).copied().unwrap_or(0);
+        let mut budget = 4096;
+        let mut end = None;
+        for &(_, id) in &self.start_rules_by_byte[usize::from(b)] {
+            let rule = &rules[id as usize];
+            end = end.max(matcher::max_end(rule, &rule.pieces, hay, s, &mut budget));
+        }
+        let mut head = [0u8; 4];
+        for (h, b) in head.iter_mut().zip(rest) {
+            *h = b.to_ascii_lowercase();
+        }
+        let text_key = u32::from_be_bytes(head);
+        for n in 1..=4 {
+            let key = text_key & (u32::MAX << (8 * (4 - n)));
+            let from = self.start_keys.partition_point(|&k| k < key);
+            let literals = self.start_keys[from..]
+                .iter()
+                .take_while(|&&k| k == key)
+                .zip(&self.starts[from..])
+                .filter(|(_, (l, _))| l.len().min(4) == n);
+            for (_, (_, id)) in literals {
+                let rule = &rules[*id as usize];
+                end = end.max(matcher::max_end(rule, &rule.pieces, hay, s, &mut budget));
+            }
+        }
+        for g in &self.start_holes {
+            if !matcher::hole_may_start_at(g.hole, hay, s) {
+                continue;
+            }
+            for &e in matcher::hole_ends_at(g.hole, hay, s).as_slice() {
+                for &id in &g.rules {
+                    let rule = &rules[id as usize];
+                    end = end.max(matcher::max_end(
+                        rule,
+                        &rule.pieces[1..],
+                        hay,
+                        e,
+                        &mut budget,
+                    ));
+                }
+            }
+        }
+        let end = end?;
+        text::first_alnum_end(&hay[end..])?;
+        Some(end)
+    }
+
     /// Could a start rule match `hay` (a trimmed line without sentinels)
     /// from offset `s`?
-    fn may_start_at(&self, rules: &[Rule], hay: &[u8], s: usize) -> bool {
+    /// `LONG`: as for [`Prefilter::triggered`].
+    fn may_start_at<const LONG: bool>(&self, rules: &[Rule], hay: &[u8], s: usize) -> bool {
         // A rule whose first literal is there, and which matches from there
         // (the literal alone says too often "maybe": `By ` starts many
         // sentences that are no byline). The literals that the text can
@@ -561,6 +722,14 @@ impl Prefilter {
         flags.sort_unstable_by_key(|f| f.at);
     }
 }
+
+/// Lines longer than this (trimmed) that a start rule may begin are asked
+/// whether a cover can go on after its hit ([`Prefilter::check_long`]):
+/// such lines are most often prose or a gallery after a word such as
+/// `Next` or `60 PHOTOS`, and the matcher's automaton costs about 50
+/// instructions a byte. Shorter ones are mostly junk lines, which the
+/// matcher must see anyway.
+const LONG_LINE: usize = 1000;
 
 /// Does `s` start with a whitespace sentinel of three bytes (a Unicode
 /// space: U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F,

@@ -218,6 +218,7 @@ pub(crate) fn is_alnum(c: char) -> bool {
     }
 }
 
+#[inline]
 pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
     // Character by character rather than `utf8_chunks`, which validates the
     // whole line before handing out its first character. An invalid byte

@@ -130,6 +130,9 @@ fn line() -> impl Strategy<Value = String> {
         1 => "[0-9]{1,4}",
         // Long enough to reach the 200-byte limit of `{text}`.
         1 => "[a-z ]{190,210}",
+        // Long enough to make the line one the prefilter checks for a
+        // cover past a start rule's hit (more than 1,000 bytes).
+        1 => "[a-z ]{1000,1100}",
     ];
     let space = proptest::sample::select(SPACES).prop_map(str::to_string);
     proptest::collection::vec((piece, space), 0..10).prop_map(|parts| {
@@ -329,6 +332,45 @@ fn prefilter_keeps_covers_that_start_before_a_later_hit() {
             let doc = format!("{line}\n");
             assert_eq!(naive.clean_str(&doc), doc, "the rules keep {line:?}");
             assert_eq!(fast.clean_str(&doc), doc, "{line:?}");
+        }
+    }
+}
+
+/// A line of more than 1,000 bytes that a start rule begins (`Next`)
+/// skips the matcher only when no cover can go on past that rule's hit:
+/// each covered line here fails one of the checks when it is left out (a
+/// start rule at every offset up to the bound, a line rule found through
+/// its token, a span rule's hit).
+#[test]
+fn prefilter_keeps_covers_of_long_lines() {
+    let filler = ["word"; 260].join(" ");
+    // The line, and whether the plain and the extra rules drop it.
+    let cases = [
+        // A start rule right after the first hit (`Image caption {rest}`).
+        (format!("Next Image caption {filler}"), true, true),
+        // A span rule's hit, then a start rule.
+        (
+            format!("Next pic.twitter.com/Qg5L5 Image caption {filler}"),
+            true,
+            true,
+        ),
+        // A line rule found through its token (`{word} shared`, extra
+        // rules only), then a start rule.
+        (
+            format!("Next Jane shared Copyright 2018 {filler}"),
+            false,
+            true,
+        ),
+        // Prose after the first hit: no cover.
+        (format!("Next came the storm, {filler}"), false, false),
+    ];
+    for ((fast, naive), extra) in cleaners().iter().zip([false, true]) {
+        for (line, plain, with_extra) in &cases {
+            let doc = format!("First paragraph.\n\n{line}\n\nLast paragraph.\n");
+            let want = naive.clean_str(&doc);
+            let dropped = if extra { *with_extra } else { *plain };
+            assert_eq!(!want.contains(line.as_str()), dropped, "{line:.40}");
+            assert_eq!(fast.clean_str(&doc), want, "{line:.40}");
         }
     }
 }
