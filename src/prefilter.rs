@@ -341,23 +341,7 @@ impl Prefilter {
         }
         // The span rules' anchors found, verified: their hits, if none may
         // start a cover.
-        let mut cover = false;
-        let mut memo = matcher::Memo::default();
-        hits.retain_mut(|h| {
-            match matcher::verify(&rules[h.rule as usize], hay, h.start, h.end, &mut memo) {
-                Some((start, end)) => {
-                    cover |= start < first;
-                    (h.start, h.end) = (start + lo, end + lo);
-                    true
-                }
-                None => false,
-            }
-        });
-        if cover {
-            return false;
-        }
-        matcher::sort_hits(hits);
-        true
+        spans_cover_nothing::<false>(rules, hay, lo, first, hits)
     }
 
     /// Does a rule hit `hay` (a trimmed line without sentinels) through the
@@ -456,23 +440,7 @@ impl Prefilter {
             return false;
         };
         // As in `check`, with the bound in place of the first letter.
-        let mut cover = false;
-        let mut memo = matcher::Memo::default();
-        hits.retain_mut(|h| {
-            match matcher::verify(&rules[h.rule as usize], hay, h.start, h.end, &mut memo) {
-                Some((start, end)) => {
-                    cover |= start < bound;
-                    (h.start, h.end) = (start + lo, end + lo);
-                    true
-                }
-                None => false,
-            }
-        });
-        if cover {
-            return false;
-        }
-        matcher::sort_hits(hits);
-        true
+        spans_cover_nothing::<true>(rules, hay, lo, bound, hits)
     }
 
     /// Where a cover of `hay` (a trimmed line without sentinels) that a
@@ -517,6 +485,20 @@ impl Prefilter {
         Some(bound)
     }
 
+    /// The start literals of `n` bytes (4: four or more) whose key is
+    /// `key` (a text's key cut to `n` bytes, [`cut_key`]), with their
+    /// rules.
+    #[inline(always)]
+    fn starts_keyed(&self, key: u32, n: usize) -> impl Iterator<Item = &(Vec<u8>, u32)> {
+        let from = self.start_keys.partition_point(|&k| k < key);
+        self.start_keys[from..]
+            .iter()
+            .take_while(move |&&k| k == key)
+            .zip(&self.starts[from..])
+            .map(|(_, entry)| entry)
+            .filter(move |(l, _)| l.len().min(4) == n)
+    }
+
     /// The furthest end of the hits of the start rules that may match
     /// `hay` from `s` ([`matcher::max_end`]: every start rule under the
     /// keys of the text there, every rule of a placeholder that may start
@@ -532,20 +514,9 @@ impl Prefilter {
             let rule = &rules[id as usize];
             end = end.max(matcher::max_end(rule, &rule.pieces, hay, s, &mut budget));
         }
-        let mut head = [0u8; 4];
-        for (h, b) in head.iter_mut().zip(rest) {
-            *h = b.to_ascii_lowercase();
-        }
-        let text_key = u32::from_be_bytes(head);
+        let text_key = text_key(rest);
         for n in 1..=4 {
-            let key = text_key & (u32::MAX << (8 * (4 - n)));
-            let from = self.start_keys.partition_point(|&k| k < key);
-            let literals = self.start_keys[from..]
-                .iter()
-                .take_while(|&&k| k == key)
-                .zip(&self.starts[from..])
-                .filter(|(_, (l, _))| l.len().min(4) == n);
-            for (_, (_, id)) in literals {
+            for (_, id) in self.starts_keyed(cut_key(text_key, n), n) {
                 let rule = &rules[*id as usize];
                 end = end.max(matcher::max_end(rule, &rule.pieces, hay, s, &mut budget));
             }
@@ -582,39 +553,29 @@ impl Prefilter {
         // start with have one of four keys: its first one, two, three, or
         // four bytes, lowercased.
         let rest = &hay[s..];
-        let mut head = [0u8; 4];
-        for (h, b) in head.iter_mut().zip(rest) {
-            *h = b.to_ascii_lowercase();
-        }
-        let text_key = u32::from_be_bytes(head);
+        let text_key = text_key(rest);
         let literal_at = |n: usize| {
-            let key = text_key & (u32::MAX << (8 * (4 - n)));
+            let key = cut_key(text_key, n);
             let bit = prefix_bit(key, n);
             if self.start_prefixes[bit / 64] & (1 << (bit % 64)) == 0 {
                 return false;
             }
-            let from = self.start_keys.partition_point(|&k| k < key);
-            self.start_keys[from..]
-                .iter()
-                .take_while(|&&k| k == key)
-                .zip(&self.starts[from..])
-                .filter(|(_, (l, _))| l.len().min(4) == n)
-                .any(|(_, (l, id))| {
-                    let rule = &rules[*id as usize];
-                    rest.len() >= l.len()
-                        && rest[..l.len()].eq_ignore_ascii_case(l)
-                        && match &rule.pieces[..] {
-                            // The only match from `s`, and a hit starts
-                            // and ends at token edges (`Ad` is no hit in
-                            // `Additionally`).
-                            [Piece::Lit(lit)] => {
-                                (!rule.case || rest.starts_with(lit.as_bytes()))
-                                    && text::is_boundary(hay, s)
-                                    && text::is_boundary(hay, s + l.len())
-                            }
-                            _ => matcher::may_match_at(rule, hay, s),
+            self.starts_keyed(key, n).any(|(l, id)| {
+                let rule = &rules[*id as usize];
+                rest.len() >= l.len()
+                    && rest[..l.len()].eq_ignore_ascii_case(l)
+                    && match &rule.pieces[..] {
+                        // The only match from `s`, and a hit starts
+                        // and ends at token edges (`Ad` is no hit in
+                        // `Additionally`).
+                        [Piece::Lit(lit)] => {
+                            (!rule.case || rest.starts_with(lit.as_bytes()))
+                                && text::is_boundary(hay, s)
+                                && text::is_boundary(hay, s + l.len())
                         }
-                })
+                        _ => matcher::may_match_at(rule, hay, s),
+                    }
+            })
         };
         if (1..=4).any(literal_at) {
             return true;
@@ -836,6 +797,54 @@ const PREFIX_WORDS: usize = 1 << (PREFIX_BITS - 6);
 fn prefix_bit(key: u32, n: usize) -> usize {
     let mixed = (key ^ n as u32).wrapping_mul(0x9E37_79B1);
     (mixed >> (32 - PREFIX_BITS)) as usize
+}
+
+/// Verifies the span hits that `triggered` gathered (offsets in `hay`, a
+/// line trimmed from `lo`): true, with `hits` the verified ones in line
+/// offsets and sorted, when none starts before `bound`, where it could
+/// start a cover and the matcher must decide. `LONG`: as for
+/// [`Prefilter::triggered`].
+#[inline(always)]
+fn spans_cover_nothing<const LONG: bool>(
+    rules: &[Rule],
+    hay: &[u8],
+    lo: usize,
+    bound: usize,
+    hits: &mut Vec<Hit>,
+) -> bool {
+    let mut cover = false;
+    let mut memo = matcher::Memo::default();
+    hits.retain_mut(|h| {
+        match matcher::verify(&rules[h.rule as usize], hay, h.start, h.end, &mut memo) {
+            Some((start, end)) => {
+                cover |= start < bound;
+                (h.start, h.end) = (start + lo, end + lo);
+                true
+            }
+            None => false,
+        }
+    });
+    if cover {
+        return false;
+    }
+    matcher::sort_hits(hits);
+    true
+}
+
+/// The key of the text at the start of `rest`: its first four bytes
+/// (padded with zeros), ASCII-lowercased, as [`start_key`] makes a
+/// literal's.
+fn text_key(rest: &[u8]) -> u32 {
+    let mut head = [0u8; 4];
+    for (h, b) in head.iter_mut().zip(rest) {
+        *h = b.to_ascii_lowercase();
+    }
+    u32::from_be_bytes(head)
+}
+
+/// A key cut to its first `n` bytes (4: all of it).
+fn cut_key(key: u32, n: usize) -> u32 {
+    key & (u32::MAX << (8 * (4 - n)))
 }
 
 /// The first character of `s`, lowercased (its first lowercase character).

@@ -218,6 +218,9 @@ pub(crate) fn is_alnum(c: char) -> bool {
     }
 }
 
+// Called on every line the prefilter checks and, since the long-line
+// path, from a second place: without the hint it is no longer inlined
+// into the per-line check (0.6k more instructions on the bench article).
 #[inline]
 pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
     // Character by character rather than `utf8_chunks`, which validates the
