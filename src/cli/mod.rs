@@ -114,8 +114,9 @@ pub fn run() -> i32 {
         jsonl: args.jsonl,
         ..Totals::default()
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(64 << 10, stdout.lock());
+    // Not locked for the run: with several threads, whichever worker has
+    // the turn writes.
+    let mut out = BufWriter::with_capacity(64 << 10, io::stdout());
     let mut fatal: Option<i32> = None;
     // A JSON stream is split into batches; a bad batch fails its stream.
     let mut stream_failed = false;

@@ -1,29 +1,41 @@
-//! An ordered worker pool: one producer thread makes jobs, N workers run
-//! them, and the calling thread receives each job's messages in job order.
-//! So output and messages are the same for any number of threads.
+//! An ordered worker pool: the calling thread makes jobs, N workers run
+//! them, and each job's messages reach `consume` in job order. So output
+//! and messages are the same for any number of threads.
 //!
 //! Jobs travel in batches. Handing a job from thread to thread costs
-//! wake-ups and context switches (the producer's, a worker's, the
-//! caller's): with one job a file, a run over 11,648 files of 3 KB made
-//! about 7 context switches a file, and the producer and the caller took
-//! 14% of the CPU samples between them, so a second worker gained much
-//! less than a second process would. So consecutive small jobs (of a known
-//! size up to [`SMALL_JOB`] bytes) go to one worker together, up to
-//! [`BATCH_JOBS`] of them and [`BATCH_BYTES`] of input; the worker runs them
-//! one after the other and holds their messages, sending them in a few
-//! large deliveries. A job of unknown or larger size (a big file, stdin, a
-//! pipe) is a batch of its own, and its messages are sent as they come, so
-//! it streams as before.
+//! wake-ups and context switches: with one job a file, a run over 11,648
+//! files of 3 KB made about 7 context switches a file. So consecutive small
+//! jobs (of a known size up to [`SMALL_JOB`] bytes) go to one worker
+//! together, up to [`BATCH_JOBS`] of them and [`BATCH_BYTES`] of input; the
+//! worker runs them one after the other and holds their messages, handing
+//! them over in a few large deliveries. A job of unknown or larger size (a
+//! big file, stdin, a pipe) is a batch of its own, and its messages are
+//! handed over as they come, so it streams.
 //!
-//! Each batch gets its own bounded channel, and at most a fixed window of
-//! batches is in flight, so memory stays bounded however large the inputs:
-//! a worker whose output is not yet wanted blocks. A delivery holds one
-//! message, or held messages of at most [`FLUSH_BYTES`] plus the last one.
+//! There is no thread that only writes. Batches take turns, in order: the
+//! worker whose batch has the turn calls `consume` itself, under a lock;
+//! a worker whose batch is further on parks its deliveries, and the worker
+//! that ends a turn passes it on, consuming what the next batches parked.
+//! So with two workers on two cores, no third thread competes with them
+//! for the cores, no delivery wakes a thread, and buffers are freed by the
+//! thread that allocated them. (A writing thread took 13% to 18% of the
+//! CPU in such a run, much of it in wake-ups and in lock contention: on
+//! the channels' wakers, and in `free` on the allocator's lock of the
+//! worker's arena.)
+//!
+//! Memory stays bounded however large the inputs: a worker does not start
+//! a batch more than [`WINDOW_PER_THREAD`] times the thread count after
+//! the one that has the turn, and a batch that parks more than
+//! [`PARK_BYTES`] waits for its turn.
+//!
+//! With one thread, [`run`] makes no threads at all: the caller walks,
+//! cleans and writes, one job after the other.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::sync_channel;
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
 
 /// What a job sends back, in order.
@@ -47,9 +59,6 @@ impl<D> Msg<D> {
     }
 }
 
-/// Deliveries per batch that may wait in its channel.
-const JOB_CHANNEL: usize = 8;
-
 /// Jobs up to this size (bytes of input) may share a batch.
 pub const SMALL_JOB: u64 = 64 << 10;
 
@@ -59,153 +68,303 @@ pub const BATCH_JOBS: usize = 32;
 /// Most bytes of input in one batch of several jobs.
 pub const BATCH_BYTES: u64 = 256 << 10;
 
-/// A batch of several jobs sends its held messages once they hold this
-/// many bytes, and when it ends.
+/// A batch of several jobs hands over its held messages once they hold
+/// this many bytes, and when it ends.
 const FLUSH_BYTES: usize = 64 << 10;
 
-/// A job's way back to the caller. Messages of a batch of several jobs are
-/// held and sent together; those of a job alone are sent at once.
-pub struct Sink<D> {
-    tx: SyncSender<Vec<Msg<D>>>,
+/// A batch whose turn has not come waits once it has parked more than this.
+const PARK_BYTES: usize = 512 << 10;
+
+/// Batches that may be started ahead of the one with the turn, per thread.
+const WINDOW_PER_THREAD: u64 = 4;
+
+/// A job's way back to `consume`.
+pub trait Sink<D> {
+    /// Sends a message; false once the run is stopping (`consume` returned
+    /// false), so the job can end early.
+    fn send(&self, msg: Msg<D>) -> bool;
+}
+
+/// The way back with one thread: `consume` itself, and whether it has
+/// asked to stop.
+struct Direct<'a, D> {
+    consume: RefCell<&'a mut dyn FnMut(Msg<D>) -> bool>,
+    stopped: Cell<bool>,
+}
+
+impl<D> Sink<D> for Direct<'_, D> {
+    fn send(&self, msg: Msg<D>) -> bool {
+        if !self.stopped.get() && !(self.consume.borrow_mut())(msg) {
+            self.stopped.set(true);
+        }
+        !self.stopped.get()
+    }
+}
+
+/// Jobs for one worker, numbered in order.
+struct Batch<T> {
+    seq: u64,
+    jobs: Vec<T>,
+}
+
+/// Deliveries of a batch whose turn has not come.
+struct Parked<D> {
+    msgs: Vec<Msg<D>>,
+    bytes: usize,
+    /// The batch has ended: once consumed, the turn passes on.
+    done: bool,
+}
+
+/// What the workers share, under one lock.
+struct Turns<D, C> {
+    consume: C,
+    /// The batch that has the turn.
+    next: u64,
+    parked: BTreeMap<u64, Parked<D>>,
+}
+
+impl<D, C: FnMut(Msg<D>) -> bool> Turns<D, C> {
+    /// Consumes `msgs`; false when `consume` asks to stop.
+    fn consume_all(&mut self, msgs: Vec<Msg<D>>) -> bool {
+        msgs.into_iter().all(|m| (self.consume)(m))
+    }
+
+    /// Ends the turn of the batch that has it, and passes the turn on
+    /// through the batches that have already ended; the first one still
+    /// running gets what it parked consumed, and goes on by itself.
+    fn pass(&mut self, stop: &AtomicBool) {
+        self.next += 1;
+        while let Some(p) = self.parked.remove(&self.next) {
+            if !stop.load(Ordering::Relaxed) && !self.consume_all(p.msgs) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            if !p.done {
+                break;
+            }
+            self.next += 1;
+        }
+    }
+}
+
+/// The lock and the signal the workers wait on: the turn has moved, or
+/// the run is stopping.
+struct Shared<D, C> {
+    turns: Mutex<Turns<D, C>>,
+    moved: Condvar,
+    stop: AtomicBool,
+}
+
+impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
+    fn lock(&self) -> MutexGuard<'_, Turns<D, C>> {
+        // A poisoned lock means `consume` or another worker panicked; the
+        // scope re-raises that panic, and the rest only has to end.
+        self.turns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Hands over a batch's messages: consumed now if the batch has the
+    /// turn, else parked, waiting for the turn when too much is parked.
+    /// With `end`, the batch is over and the turn passes on.
+    fn deliver(&self, seq: u64, msgs: Vec<Msg<D>>, end: bool) {
+        let mut turns = self.lock();
+        if turns.next == seq {
+            if !self.stopping() && !turns.consume_all(msgs) {
+                self.stop.store(true, Ordering::Relaxed);
+            }
+            if end {
+                turns.pass(&self.stop);
+            }
+            if end || self.stopping() {
+                // Wakes the batches waiting for their turn or a place in
+                // the window, and when stopping all of them.
+                self.moved.notify_all();
+            }
+            return;
+        }
+        let bytes: usize = msgs.iter().map(Msg::size).sum();
+        let parked = turns.parked.entry(seq).or_insert_with(|| Parked {
+            msgs: Vec::new(),
+            bytes: 0,
+            done: false,
+        });
+        parked.msgs.extend(msgs);
+        parked.bytes += bytes;
+        parked.done = end;
+        if !end && parked.bytes > PARK_BYTES {
+            // The batch's parked messages are consumed when the turn
+            // reaches it; after that it delivers straight away.
+            let _turns = self
+                .moved
+                .wait_while(turns, |t| t.next != seq && !self.stopping())
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// The way back from a worker thread. Messages of a batch of several jobs
+/// are held and delivered together; those of a job alone at once.
+struct Turn<'s, D, C: FnMut(Msg<D>) -> bool> {
+    shared: &'s Shared<D, C>,
+    seq: u64,
     /// Whether messages are held (the batch has several jobs).
     holds: bool,
     held: RefCell<(Vec<Msg<D>>, usize)>,
 }
 
-impl<D> Sink<D> {
-    /// Sends a message; false when the caller stopped listening (for a
-    /// held message, once it is sent).
-    pub fn send(&self, msg: Msg<D>) -> bool {
-        if !self.holds {
-            return self.tx.send(vec![msg]).is_ok();
+impl<D, C: FnMut(Msg<D>) -> bool> Sink<D> for Turn<'_, D, C> {
+    fn send(&self, msg: Msg<D>) -> bool {
+        if self.shared.stopping() {
+            return false;
         }
-        let full = {
+        if !self.holds {
+            self.shared.deliver(self.seq, vec![msg], false);
+        } else {
             let mut held = self.held.borrow_mut();
             held.1 += msg.size();
             held.0.push(msg);
-            held.1 >= FLUSH_BYTES
-        };
-        !full || self.flush()
-    }
-
-    /// Sends what is held; false when the caller stopped listening.
-    fn flush(&self) -> bool {
-        let (msgs, _) = std::mem::take(&mut *self.held.borrow_mut());
-        msgs.is_empty() || self.tx.send(msgs).is_ok()
+            if held.1 >= FLUSH_BYTES {
+                let (msgs, _) = std::mem::take(&mut *held);
+                drop(held);
+                self.shared.deliver(self.seq, msgs, false);
+            }
+        }
+        !self.shared.stopping()
     }
 }
 
-/// Jobs for one worker, with the way back for their messages.
-struct Batch<T, D> {
-    jobs: Vec<T>,
-    sink: Sink<D>,
+impl<D, C: FnMut(Msg<D>) -> bool> Drop for Turn<'_, D, C> {
+    /// Delivers what is held and ends the batch's turn, also when a job
+    /// panicked: the other workers must not wait for a turn that never
+    /// comes.
+    fn drop(&mut self) {
+        if thread::panicking() {
+            self.shared.stop.store(true, Ordering::Relaxed);
+        }
+        let (msgs, _) = std::mem::take(self.held.get_mut());
+        self.shared.deliver(self.seq, msgs, true);
+        if thread::panicking() {
+            self.shared.moved.notify_all();
+        }
+    }
 }
 
-/// Runs `produce` on its own thread, `work` on `threads` threads, and
-/// `consume` on this one, for each message in job order. `produce` emits
-/// each job with its size in bytes if known (`None` for unknown or
-/// unbounded, such as a pipe). `consume` returns false to stop the run: no
-/// new jobs are started, and running ones see their sends fail.
+/// Runs `produce` on this thread, `work` on `threads` threads, and
+/// `consume` for each message in job order. `produce` emits each job with
+/// its size in bytes if known (`None` for unknown or unbounded, such as a
+/// pipe). `consume` returns false to stop the run: no new jobs are
+/// started, and running ones see their sends fail.
 pub fn run<T, D, P, W, C>(threads: usize, produce: P, work: W, mut consume: C)
 where
     T: Send,
     D: Send,
-    P: FnOnce(&mut dyn FnMut(T, Option<u64>) -> bool) + Send,
-    W: Fn(T, &Sink<D>) + Sync,
-    C: FnMut(Msg<D>) -> bool,
+    P: FnOnce(&mut dyn FnMut(T, Option<u64>) -> bool),
+    W: Fn(T, &dyn Sink<D>) + Sync,
+    C: FnMut(Msg<D>) -> bool + Send,
 {
-    let threads = threads.max(1);
-    let stop = Arc::new(AtomicBool::new(false));
-    // The window: batches handed out and not yet consumed. The producer
-    // may fill all of it with batches not yet started, so that workers
-    // have work while it waits for the disk or the scheduler.
-    let window = threads * 4;
-    let (job_tx, job_rx) = sync_channel::<Batch<T, D>>(window);
-    let (order_tx, order_rx) = sync_channel::<Receiver<Vec<Msg<D>>>>(window);
+    if threads <= 1 {
+        let sink = Direct {
+            consume: RefCell::new(&mut consume),
+            stopped: Cell::new(false),
+        };
+        produce(&mut |job, _size| {
+            work(job, &sink);
+            !sink.stopped.get()
+        });
+        return;
+    }
+    let window = threads as u64 * WINDOW_PER_THREAD;
+    let shared = Shared {
+        turns: Mutex::new(Turns {
+            consume,
+            next: 0,
+            parked: BTreeMap::new(),
+        }),
+        moved: Condvar::new(),
+        stop: AtomicBool::new(false),
+    };
+    let (job_tx, job_rx) = sync_channel::<Batch<T>>(threads * 2);
     let job_rx = Mutex::new(job_rx);
     thread::scope(|s| {
-        let producer_stop = Arc::clone(&stop);
-        s.spawn(move || {
-            let send = |jobs: Vec<T>| {
-                let (tx, rx) = sync_channel(JOB_CHANNEL);
-                let sink = Sink {
-                    tx,
-                    holds: jobs.len() > 1,
-                    held: RefCell::default(),
-                };
-                // The receiver goes first: batches are taken in order, so
-                // the one the caller waits for is always running or next.
-                order_tx.send(rx).is_ok() && job_tx.send(Batch { jobs, sink }).is_ok()
-            };
-            let mut pending: Vec<T> = Vec::new();
-            let mut pending_bytes = 0;
-            let mut go = true;
-            produce(&mut |job, size| {
-                if producer_stop.load(Ordering::Relaxed) {
-                    go = false;
-                    return false;
-                }
-                let small = size.filter(|&n| n <= SMALL_JOB);
-                let fits = small.is_some_and(|n| {
-                    pending.len() < BATCH_JOBS && pending_bytes + n <= BATCH_BYTES
-                });
-                if !fits && !pending.is_empty() {
-                    pending_bytes = 0;
-                    if !send(std::mem::take(&mut pending)) {
-                        go = false;
-                        return false;
-                    }
-                }
-                match small {
-                    Some(n) => {
-                        pending.push(job);
-                        pending_bytes += n;
-                        true
-                    }
-                    None => {
-                        go = send(vec![job]);
-                        go
-                    }
-                }
-            });
-            if go && !pending.is_empty() {
-                send(pending);
-            }
-        });
         for _ in 0..threads {
-            let job_rx = &job_rx;
-            let work = &work;
-            let stop = &stop;
+            let (job_rx, work, shared) = (&job_rx, &work, &shared);
             s.spawn(move || {
                 loop {
-                    // A poisoned lock means another worker panicked; the
-                    // queue itself is still sound.
+                    // Batches are taken in order, so the one with the turn
+                    // is always running or next to be taken.
                     let next = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok(Batch { jobs, sink }) = next else {
+                    let Ok(Batch { seq, jobs }) = next else {
                         break;
                     };
+                    if shared.stopping() {
+                        // Take the rest of the queue, so the producer
+                        // never blocks on it.
+                        continue;
+                    }
+                    let turns = shared.lock();
+                    drop(
+                        shared
+                            .moved
+                            .wait_while(turns, |t| seq >= t.next + window && !shared.stopping())
+                            .unwrap_or_else(|e| e.into_inner()),
+                    );
+                    let sink = Turn {
+                        shared,
+                        seq,
+                        holds: jobs.len() > 1,
+                        held: RefCell::default(),
+                    };
                     for job in jobs {
-                        if stop.load(Ordering::Relaxed) {
+                        if shared.stopping() {
                             break;
                         }
                         work(job, &sink);
                     }
-                    sink.flush();
                 }
             });
         }
-        'jobs: for rx in order_rx.iter() {
-            for msgs in rx.iter() {
-                for msg in msgs {
-                    if !consume(msg) {
-                        stop.store(true, Ordering::Relaxed);
-                        break 'jobs;
-                    }
+        let mut seq = 0;
+        let mut send = |jobs: Vec<T>| {
+            let batch = Batch { seq, jobs };
+            seq += 1;
+            job_tx.send(batch).is_ok()
+        };
+        let mut pending: Vec<T> = Vec::new();
+        let mut pending_bytes = 0;
+        let mut go = true;
+        produce(&mut |job, size| {
+            if shared.stopping() {
+                go = false;
+                return false;
+            }
+            let small = size.filter(|&n| n <= SMALL_JOB);
+            let fits = small
+                .is_some_and(|n| pending.len() < BATCH_JOBS && pending_bytes + n <= BATCH_BYTES);
+            if !fits && !pending.is_empty() {
+                pending_bytes = 0;
+                if !send(std::mem::take(&mut pending)) {
+                    go = false;
+                    return false;
                 }
             }
+            match small {
+                Some(n) => {
+                    pending.push(job);
+                    pending_bytes += n;
+                    true
+                }
+                None => {
+                    go = send(vec![job]);
+                    go
+                }
+            }
+        });
+        if go && !pending.is_empty() && !shared.stopping() {
+            send(pending);
         }
-        // Dropping the receivers unblocks every sender.
-        drop(order_rx);
+        drop(job_tx);
     });
 }
 
@@ -264,7 +423,7 @@ mod tests {
                         }
                     }
                 },
-                |i: u64, sink: &Sink<u64>| {
+                |i: u64, sink: &dyn Sink<u64>| {
                     if i.is_multiple_of(7) {
                         std::thread::sleep(Duration::from_millis(1));
                     }
@@ -297,7 +456,7 @@ mod tests {
                     emit(i, sizes(i));
                 }
             },
-            |i: u64, sink: &Sink<u64>| {
+            |i: u64, sink: &dyn Sink<u64>| {
                 ran.lock().unwrap().push((i, thread::current().id()));
                 sink.send(Msg::Done(i));
             },
@@ -332,7 +491,7 @@ mod tests {
                 emit(1, None);
                 emit(2, Some(1));
             },
-            |i: u64, sink: &Sink<u64>| {
+            |i: u64, sink: &dyn Sink<u64>| {
                 sink.send(Msg::Out(vec![i as u8]));
                 if i == 1 {
                     let seen = seen_rx.lock().unwrap();
@@ -375,7 +534,7 @@ mod tests {
                         }
                     }
                 },
-                |i: u64, sink: &Sink<u64>| {
+                |i: u64, sink: &dyn Sink<u64>| {
                     sink.send(Msg::Done(i));
                 },
                 |_| {
@@ -385,5 +544,121 @@ mod tests {
             );
             assert_eq!(seen, 10);
         }
+    }
+
+    /// Runs 100 jobs of their own batch on two workers, of which job 0 is
+    /// slow, each sending `out` messages of `len` bytes. Returns how many
+    /// jobs had started, and how many bytes were sent and not yet
+    /// consumed, when job 0 was about to send.
+    fn run_behind_a_slow_job(out: usize, len: usize) -> (usize, usize) {
+        use std::sync::atomic::AtomicUsize;
+        let started = AtomicUsize::new(0);
+        let outstanding = AtomicUsize::new(0);
+        let at_slow_end = Mutex::new((0, 0));
+        run(
+            2,
+            |emit| {
+                for i in 0..100u64 {
+                    emit(i, None);
+                }
+            },
+            |i: u64, sink: &dyn Sink<u64>| {
+                started.fetch_add(1, Ordering::SeqCst);
+                if i == 0 {
+                    thread::sleep(Duration::from_millis(300));
+                    *at_slow_end.lock().unwrap() = (
+                        started.load(Ordering::SeqCst),
+                        outstanding.load(Ordering::SeqCst),
+                    );
+                }
+                for _ in 0..out {
+                    outstanding.fetch_add(len, Ordering::SeqCst);
+                    sink.send(Msg::Out(vec![0; len]));
+                }
+                sink.send(Msg::Done(i));
+            },
+            |msg| {
+                if let Msg::Out(b) = msg {
+                    outstanding.fetch_sub(b.len(), Ordering::SeqCst);
+                }
+                true
+            },
+        );
+        at_slow_end.into_inner().unwrap()
+    }
+
+    #[test]
+    fn batches_ahead_of_the_turn_are_bounded() {
+        // With little output, the other worker may start at most a window
+        // of batches while job 0 holds the turn.
+        let (started, _) = run_behind_a_slow_job(1, 100);
+        let window = 2 * WINDOW_PER_THREAD as usize;
+        assert!(started >= 2, "the second worker did not run");
+        assert!(started <= window, "{started} jobs started");
+        // With much output, it parks a bounded amount and then waits.
+        let (started, outstanding) = run_behind_a_slow_job(16, FLUSH_BYTES);
+        assert!(started >= 2, "the second worker did not run");
+        assert!(
+            outstanding <= PARK_BYTES + FLUSH_BYTES,
+            "{outstanding} bytes parked"
+        );
+    }
+
+    #[test]
+    fn a_panicking_job_ends_the_run_with_its_panic() {
+        // The other workers must not wait for the failed batch's turn.
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let result = std::panic::catch_unwind(|| {
+                run(
+                    2,
+                    |emit| {
+                        for i in 0..200u64 {
+                            if !emit(i, None) {
+                                break;
+                            }
+                        }
+                    },
+                    |i: u64, sink: &dyn Sink<u64>| {
+                        if i == 3 {
+                            panic!("job 3 fails");
+                        }
+                        sink.send(Msg::Out(vec![0; 10]));
+                        sink.send(Msg::Done(i));
+                    },
+                    |_| true,
+                )
+            });
+            let _ = done_tx.send(result.is_err());
+        });
+        match done_rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(panicked) => assert!(panicked, "the job's panic was lost"),
+            Err(_) => panic!("the run hung after a job panicked"),
+        }
+    }
+
+    #[test]
+    fn one_thread_runs_everything_on_the_caller() {
+        let caller = thread::current().id();
+        let mut got = Vec::new();
+        run(
+            1,
+            |emit| {
+                for i in 0..50u64 {
+                    assert_eq!(thread::current().id(), caller);
+                    emit(i, size_of_job(i));
+                }
+            },
+            |i: u64, sink: &dyn Sink<u64>| {
+                assert_eq!(thread::current().id(), caller);
+                sink.send(Msg::Done(i));
+            },
+            |msg| {
+                got.push(describe(&msg));
+                true
+            },
+        );
+        let want: Vec<String> = (0..50).map(|i| format!("done {i}")).collect();
+        assert_eq!(got, want);
     }
 }

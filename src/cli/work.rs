@@ -209,7 +209,7 @@ impl<R: BufRead> BufRead for Counting<'_, R> {
 /// [`HOLD`] bytes are held back, so that a binary file found early leaves
 /// no partial output.
 struct ChunkWriter<'a> {
-    sink: &'a Sink<Outcome>,
+    sink: &'a dyn Sink<Outcome>,
     buf: Vec<u8>,
     limit: usize,
     sent: bool,
@@ -222,7 +222,7 @@ const CHUNK: usize = 64 << 10;
 impl<'a> ChunkWriter<'a> {
     /// `expect` is about how many bytes will be written (the input's size,
     /// when known): a small file's output then needs one allocation.
-    fn new(sink: &'a Sink<Outcome>, expect: Option<u64>) -> ChunkWriter<'a> {
+    fn new(sink: &'a dyn Sink<Outcome>, expect: Option<u64>) -> ChunkWriter<'a> {
         let expect = expect.map_or(CHUNK, |n| n.min(HOLD as u64) as usize);
         ChunkWriter {
             sink,
@@ -332,7 +332,7 @@ struct Cleaned {
 
 impl Ctx {
     /// Runs one job.
-    pub fn work(&self, job: Job, sink: &Sink<Outcome>) {
+    pub fn work(&self, job: Job, sink: &dyn Sink<Outcome>) {
         let outcome = match job {
             Job::Input(input) => self.clean_input(input, sink),
             Job::Batch(batch) => self.clean_batch(batch, sink),
@@ -346,7 +346,7 @@ impl Ctx {
         &'a self,
         label: &'a str,
         record: Option<u64>,
-        sink: &'a Sink<Outcome>,
+        sink: &'a dyn Sink<Outcome>,
     ) -> impl FnMut(&Removal<'_>) + 'a {
         move |r: &Removal<'_>| {
             if self.explain {
@@ -374,7 +374,7 @@ impl Ctx {
         label: &str,
         out_name: &str,
         stats: &mut Stats,
-        sink: &Sink<Outcome>,
+        sink: &dyn Sink<Outcome>,
         messages: &mut Vec<String>,
     ) -> Result<Cleaned, Fail> {
         match &self.jsonl {
@@ -497,7 +497,7 @@ impl Ctx {
         }
     }
 
-    fn clean_batch(&self, batch: Batch, sink: &Sink<Outcome>) -> Option<Outcome> {
+    fn clean_batch(&self, batch: Batch, sink: &dyn Sink<Outcome>) -> Option<Outcome> {
         let mut o = Outcome::new(batch.label);
         o.ends_file = false;
         o.bytes_in = batch.data.len() as u64;
@@ -556,7 +556,7 @@ impl Ctx {
         Some(o)
     }
 
-    fn clean_input(&self, input: Input, sink: &Sink<Outcome>) -> Option<Outcome> {
+    fn clean_input(&self, input: Input, sink: &dyn Sink<Outcome>) -> Option<Outcome> {
         let (path, explicit, dest) = match input {
             Input::Error { label, message } => {
                 let mut o = Outcome::new(label);
@@ -666,7 +666,7 @@ impl Ctx {
         size: Option<u64>,
         explicit: bool,
         o: &mut Outcome,
-        sink: &Sink<Outcome>,
+        sink: &dyn Sink<Outcome>,
     ) -> bool {
         let mut wtr = ChunkWriter::new(sink, size);
         let label = o.label.clone();
@@ -731,7 +731,7 @@ impl Ctx {
         explicit: bool,
         in_place: bool,
         o: &mut Outcome,
-        sink: &Sink<Outcome>,
+        sink: &dyn Sink<Outcome>,
     ) {
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
