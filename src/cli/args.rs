@@ -86,7 +86,8 @@ pub struct Args {
 
     /// Number of worker threads [default: all cores].
     ///
-    /// Output order and content do not depend on it.
+    /// Output order and content do not depend on it. With 1, no thread is
+    /// started: one thread walks, cleans and writes, on one core.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 
