@@ -160,7 +160,9 @@ impl<R: Read> DecodeReader<R> {
         let prefix = &self.inbuf[..self.iend];
         // Whatever the encoding decided below, a prefix valid as UTF-8 is
         // handed out as UTF-8 only when UTF-8 is chosen (`Mode::Utf8`).
-        self.prefix_valid = std::str::from_utf8(prefix).is_ok();
+        // (With SIMD: for a small file the prefix is all of it, and `std`'s
+        // check was 3% of a bulk run's instructions.)
+        self.prefix_valid = simdutf8::basic::from_utf8(prefix).is_ok();
         let (encoding, source, skip) = if let Some((enc, len)) = Encoding::for_bom(prefix) {
             (enc, EncodingSource::Bom, len)
         } else if let Some(enc) = self.forced {
