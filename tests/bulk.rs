@@ -692,3 +692,32 @@ fn sigterm_stops_cleanly_without_temporaries() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_are_shown_with_replacements() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join(OsStr::from_bytes(b"caf\xe9.txt"));
+    std::fs::write(&bin, b"text\0more").unwrap();
+    let missing = dir.path().join(OsStr::from_bytes(b"gone\xff.txt"));
+    for threads in ["1", "2"] {
+        let o = dejunk()
+            .current_dir(dir.path())
+            .args(["-q", "-j", threads])
+            .arg(bin.file_name().unwrap())
+            .arg(missing.file_name().unwrap())
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(
+            err.contains("dejunk: caf\u{fffd}.txt: binary file"),
+            "{err}"
+        );
+        assert!(
+            err.contains("dejunk: gone\u{fffd}.txt: cannot open"),
+            "{err}"
+        );
+    }
+}

@@ -120,12 +120,13 @@ pub fn walk(
             }
             continue;
         }
-        let label = path.display().to_string();
+        // Only errors need it: made when one is reported.
+        let label = || path.to_string_lossy().into_owned();
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
                 if !emit(Input::Error {
-                    label,
+                    label: label(),
                     message: format!("cannot open: {e}"),
                 }) {
                     return;
@@ -148,7 +149,7 @@ pub fn walk(
         }
         if !opts.recursive {
             if !emit(Input::Error {
-                label,
+                label: label(),
                 message: "is a directory (use -r to clean the files under it)".to_string(),
             }) {
                 return;
@@ -188,7 +189,7 @@ pub fn walk(
                     let label = err
                         .path()
                         .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| label.clone());
+                        .unwrap_or_else(label);
                     let message = match err.io_error() {
                         Some(io) => format!("cannot read: {io}"),
                         None => err.to_string(),

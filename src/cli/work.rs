@@ -580,7 +580,9 @@ impl Ctx {
                 ..
             } => (path, explicit, dest),
         };
-        let mut o = Outcome::new(path.display().to_string());
+        // (`to_string_lossy` writes what `display` would, without the
+        // formatting machinery: once per file.)
+        let mut o = Outcome::new(path.to_string_lossy().into_owned());
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) => {
