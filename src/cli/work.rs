@@ -44,7 +44,7 @@ pub enum Status {
     Failed,
 }
 
-/// One job's result, handed to the caller in order.
+/// One job's result, handed to `consume` in order.
 pub struct Outcome {
     pub label: String,
     pub status: Status,
@@ -205,7 +205,7 @@ impl<R: BufRead> BufRead for Counting<'_, R> {
     }
 }
 
-/// Output bound for stdout, sent to the caller in chunks. The first
+/// Output bound for stdout, sent to `consume` in chunks. The first
 /// [`HOLD`] bytes are held back, so that a binary file found early leaves
 /// no partial output.
 struct ChunkWriter<'a> {
@@ -249,7 +249,7 @@ impl<'a> ChunkWriter<'a> {
 
 impl Write for ChunkWriter<'_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        // Messages stay at most `limit` bytes, so the channel's bound is a
+        // Messages stay at most `limit` bytes, so the pool's bound is a
         // bound on memory whatever the size of one write.
         let mut rest = data;
         while !rest.is_empty() {
@@ -305,7 +305,7 @@ enum Fail {
     Binary(u64),
     /// Writing the output file failed; the message says where.
     Output(String),
-    /// The caller stopped listening (stdout closed).
+    /// The run is stopping (stdout closed).
     Stopped,
 }
 
