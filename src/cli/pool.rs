@@ -124,9 +124,12 @@ struct Turns<D, C> {
 }
 
 impl<D, C: FnMut(Msg<D>) -> bool> Turns<D, C> {
-    /// Consumes `msgs`; false when `consume` asks to stop.
-    fn consume_all(&mut self, msgs: Vec<Msg<D>>) -> bool {
-        msgs.into_iter().all(|m| (self.consume)(m))
+    /// Consumes `msgs` unless the run is stopping, and sets `stop` when
+    /// `consume` asks to stop.
+    fn consume_all(&mut self, msgs: Vec<Msg<D>>, stop: &AtomicBool) {
+        if !stop.load(Ordering::Relaxed) && !msgs.into_iter().all(|m| (self.consume)(m)) {
+            stop.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Ends the turn of the batch that has it, and passes the turn on
@@ -135,9 +138,7 @@ impl<D, C: FnMut(Msg<D>) -> bool> Turns<D, C> {
     fn pass(&mut self, stop: &AtomicBool) {
         self.next += 1;
         while let Some(p) = self.parked.remove(&self.next) {
-            if !stop.load(Ordering::Relaxed) && !self.consume_all(p.msgs) {
-                stop.store(true, Ordering::Relaxed);
-            }
+            self.consume_all(p.msgs, stop);
             if !p.done {
                 break;
             }
@@ -171,9 +172,7 @@ impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
     fn deliver(&self, seq: u64, msgs: Vec<Msg<D>>, end: bool) {
         let mut turns = self.lock();
         if turns.next == seq {
-            if !self.stopping() && !turns.consume_all(msgs) {
-                self.stop.store(true, Ordering::Relaxed);
-            }
+            turns.consume_all(msgs, &self.stop);
             if end {
                 turns.pass(&self.stop);
             }

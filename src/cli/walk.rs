@@ -188,7 +188,7 @@ pub fn walk(
                 Err(err) => {
                     let label = err
                         .path()
-                        .map(|p| p.display().to_string())
+                        .map(|p| p.to_string_lossy().into_owned())
                         .unwrap_or_else(label);
                     let message = match err.io_error() {
                         Some(io) => format!("cannot read: {io}"),
