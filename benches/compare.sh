@@ -14,11 +14,12 @@
 #                bulk corpus, else the dev corpus)
 #
 # Output goes to a regular file for every tool: grep and cat take shortcuts
-# when writing to /dev/null. The file is removed before each timed run, not
-# truncated by the run's redirection: truncating the last run's 170 MB
-# output costs ext4 about 90 ms, which would be timed as part of the next
-# tool (more than cat's own time, and 20 ms of every bulk run). Corpus text is generated in a temporary
-# directory and removed at the end; none of it is committed.
+# when writing to /dev/null. The file is removed before each timed run
+# (`start_timer`), not truncated by the run's redirection: truncating the
+# last run's 170 MB output costs ext4 about 90 ms, which would be timed as
+# part of the next tool (more than cat's own time, and 20 ms of every bulk
+# run). Corpus text is generated in a temporary directory and removed at
+# the end; none of it is committed.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -37,6 +38,13 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/dejunk-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
 cargo build --release --quiet
+
+# Removes the output files a timed run is about to write, then sets t0:
+# freeing the last run's output is not part of the next run.
+start_timer() {
+    rm -f "$@"
+    t0=$(date +%s%N)
+}
 DEJUNK=$ROOT/target/release/dejunk
 EXTRA=()
 [[ -n "${PATTERNS:-}" ]] && EXTRA=(--patterns "$PATTERNS")
@@ -123,8 +131,7 @@ declare -A TIME PEAK MEDIAN
 for i in $(seq "$RUNS"); do
     for name in "${TOOLS[@]}"; do
         cmd_of "$name"
-        rm -f "$TMP/out.txt"
-        t0=$(date +%s%N)
+        start_timer "$TMP/out.txt"
         /usr/bin/time -f '%M' -o "$TMP/rss" "${CMD[@]}" >"$TMP/out.txt"
         t1=$(date +%s%N)
         TIME[$name,$i]=$(( (t1 - t0) / 1000 ))
@@ -204,8 +211,7 @@ EOF
 for f in "$TMP"/adv-*.txt; do
     name=$(basename "$f" .txt)
     name=${name#adv-}
-    rm -f "$TMP/out.txt"
-    t0=$(date +%s%N)
+    start_timer "$TMP/out.txt"
     "$DEJUNK" "${EXTRA[@]}" "$f" >"$TMP/out.txt"
     t1=$(date +%s%N)
     printf '%-14s %9.1f MB/s\n' "$name" "$(echo "$(stat -c %s "$f") * 1000 / ($t1 - $t0)" | bc -l)"
@@ -215,8 +221,7 @@ if (( BIG_GB > 0 )); then
     echo
     echo "== memory on a ${BIG_GB} GB stream (peak RSS must stay <= 16 MiB)"
     N=$(( BIG_GB * 1000000000 / $(stat -c %s "$TMP/one.txt") + 1 ))
-    rm -f "$TMP/out.txt"
-    t0=$(date +%s%N)
+    start_timer "$TMP/out.txt"
     for _ in $(seq "$N"); do cat "$TMP/one.txt"; done |
         /usr/bin/time -f '%M' -o "$TMP/rss" "$DEJUNK" "${EXTRA[@]}" >"$TMP/out.txt"
     t1=$(date +%s%N)
@@ -250,8 +255,7 @@ EOF
     # new ones, and creating files was measured 5x slower.
     bulk() {
         local t0 t1
-        rm -f "$TMP/out.txt" "$TMP/out-a.txt" "$TMP/out-b.txt"
-        t0=$(date +%s%N)
+        start_timer "$TMP/out.txt" "$TMP/out-a.txt" "$TMP/out-b.txt"
         case $1 in
         stdout-j*)
             (cd "$TMP/files" && "$DEJUNK" "${EXTRA[@]}" -q -j "${1#stdout-j}" ./*.txt >"$TMP/out.txt") ;;

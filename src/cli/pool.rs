@@ -17,11 +17,12 @@
 //! a worker whose batch is further on parks its deliveries, and the worker
 //! that ends a turn passes it on, consuming what the next batches parked.
 //! So with two workers on two cores, no third thread competes with them
-//! for the cores, no delivery wakes a thread, and buffers are freed by the
-//! thread that allocated them. (A writing thread took 13% to 18% of the
-//! CPU in such a run, much of it in wake-ups and in lock contention: on
-//! the channels' wakers, and in `free` on the allocator's lock of the
-//! worker's arena.)
+//! for the cores, no delivery wakes a thread, and a batch that has the
+//! turn frees its own buffers (parked ones are freed by the worker that
+//! passes the turn, often another thread). A writing thread took 13% to
+//! 18% of the CPU in such a run, much of it in wake-ups and in lock
+//! contention: on the channels' wakers, and in `free` on the allocator's
+//! lock of the worker's arena.
 //!
 //! Memory stays bounded however large the inputs: a worker does not start
 //! a batch more than [`WINDOW_PER_THREAD`] times the thread count after
