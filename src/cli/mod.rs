@@ -17,8 +17,6 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::Parser;
-
 use dejunk::{Binary, Cleaner, CleanerBuilder, Encoding};
 
 use args::Args;
@@ -44,7 +42,7 @@ fn usage(msg: &str) -> i32 {
 
 /// Runs the command; returns the exit code.
 pub fn run() -> i32 {
-    let args = match Args::try_parse() {
+    let mut args = match Args::parse_from_args(std::env::args_os().collect()) {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
@@ -65,7 +63,7 @@ pub fn run() -> i32 {
         }
         vec![PathBuf::from("-")]
     } else {
-        args.files.clone()
+        std::mem::take(&mut args.files)
     };
     if args.diff {
         return run_diff(&cleaner, &paths);
