@@ -211,6 +211,9 @@ struct Turn<'s, D, C: FnMut(Msg<D>) -> bool> {
     seq: u64,
     /// Whether messages are held (the batch has several jobs).
     holds: bool,
+    /// Jobs in the batch: held messages have room for two a job (output
+    /// and end) from the start, not grown and copied as they come.
+    jobs: usize,
     held: RefCell<(Vec<Msg<D>>, usize)>,
 }
 
@@ -224,6 +227,9 @@ impl<D, C: FnMut(Msg<D>) -> bool> Sink<D> for Turn<'_, D, C> {
         } else {
             let mut held = self.held.borrow_mut();
             held.1 += msg.size();
+            if held.0.capacity() == 0 {
+                held.0.reserve(2 * self.jobs);
+            }
             held.0.push(msg);
             if held.1 >= FLUSH_BYTES {
                 let (msgs, _) = std::mem::take(&mut *held);
@@ -314,6 +320,7 @@ where
                         shared,
                         seq,
                         holds: jobs.len() > 1,
+                        jobs: jobs.len(),
                         held: RefCell::default(),
                     };
                     for job in jobs {

@@ -221,9 +221,12 @@ const CHUNK: usize = 64 << 10;
 
 impl<'a> ChunkWriter<'a> {
     /// `expect` is about how many bytes will be written (the input's size,
-    /// when known): a small file's output then needs one allocation.
+    /// when known): a small file's output then needs one allocation. One
+    /// more byte is room for the newline added to a last line that has
+    /// none (without it, half the files of a scraped corpus were copied
+    /// into a buffer twice as large).
     fn new(sink: &'a dyn Sink<Outcome>, expect: Option<u64>) -> ChunkWriter<'a> {
-        let expect = expect.map_or(CHUNK, |n| n.min(HOLD as u64) as usize);
+        let expect = expect.map_or(CHUNK, |n| n.saturating_add(1).min(HOLD as u64) as usize);
         ChunkWriter {
             sink,
             buf: Vec::with_capacity(expect),
@@ -671,11 +674,10 @@ impl Ctx {
         sink: &dyn Sink<Outcome>,
     ) -> bool {
         let mut wtr = ChunkWriter::new(sink, size);
-        let label = o.label.clone();
         let res = self.clean_stream(
             &mut rdr,
             &mut wtr,
-            &label,
+            &o.label,
             "",
             &mut o.stats,
             sink,
@@ -779,7 +781,6 @@ impl Ctx {
             }
         };
         let tmp_name = tmp.path().display().to_string();
-        let label = o.label.clone();
         let mut wtr = BufWriter::with_capacity(
             64 << 10,
             Hooked {
@@ -791,7 +792,7 @@ impl Ctx {
         let res = self.clean_stream(
             &mut rdr,
             &mut wtr,
-            &label,
+            &o.label,
             &tmp_name,
             &mut o.stats,
             sink,
