@@ -85,10 +85,11 @@ pub struct Args {
     #[arg(short = 'a', long)]
     pub text: bool,
 
-    /// Number of worker threads [default: all cores].
+    /// Number of threads that clean [default: all cores].
     ///
-    /// Output order and content do not depend on it. With 1, no thread is
-    /// started: one thread walks, cleans and writes, on one core.
+    /// Output order and content do not depend on it. With N, N - 1 threads
+    /// are started, and the main thread cleans too between finding files;
+    /// with 1, one thread walks, cleans and writes, on one core.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 
