@@ -560,7 +560,7 @@ impl Ctx {
     }
 
     fn clean_input(&self, input: Input, sink: &dyn Sink<Outcome>) -> Option<Outcome> {
-        let (path, explicit, dest) = match input {
+        let (path, explicit, dest, size) = match input {
             Input::Error { label, message } => {
                 let mut o = Outcome::new(label);
                 o.fail(message);
@@ -580,8 +580,8 @@ impl Ctx {
                 path,
                 explicit,
                 dest,
-                ..
-            } => (path, explicit, dest),
+                size,
+            } => (path, explicit, dest, size),
         };
         // (`to_string_lossy` writes what `display` would, without the
         // formatting machinery: once per file.)
@@ -593,17 +593,23 @@ impl Ctx {
                 return Some(o);
             }
         };
-        let meta = match file.metadata() {
-            Ok(m) => m,
-            Err(e) => {
-                o.fail(format!("cannot read: {e}"));
-                return Some(o);
-            }
+        // The walk found a regular file of this size: output to stdout
+        // needs nothing more (a file that has changed since is read to its
+        // end all the same). Saves a system call a file.
+        let meta = match (&dest, size) {
+            (Dest::Stdout, Some(_)) => None,
+            _ => match file.metadata() {
+                Ok(m) if m.is_dir() => {
+                    o.fail("is a directory (use -r to clean the files under it)".to_string());
+                    return Some(o);
+                }
+                Ok(m) => Some(m),
+                Err(e) => {
+                    o.fail(format!("cannot read: {e}"));
+                    return Some(o);
+                }
+            },
         };
-        if meta.is_dir() {
-            o.fail("is a directory (use -r to clean the files under it)".to_string());
-            return Some(o);
-        }
         let rdr = Counting {
             // Text is read through the cleaner's own buffer (with no buffer
             // here, reads go straight to the file); JSON lines need one.
@@ -611,13 +617,21 @@ impl Ctx {
             n: 0,
             progress: &self.progress,
         };
-        let ok = match dest {
-            Dest::Stdout => self.to_stdout(rdr, Some(meta.len()), explicit, &mut o, sink),
-            Dest::File(out) => {
+        let ok = match (dest, meta) {
+            (Dest::Stdout, meta) => {
+                let size = size.or(meta.map(|m| m.len()));
+                self.to_stdout(rdr, size, explicit, &mut o, sink)
+            }
+            (_, None) => {
+                // Not reached: only output to stdout goes without.
+                o.fail("cannot read its metadata".to_string());
+                true
+            }
+            (Dest::File(out), Some(meta)) => {
                 self.to_file(rdr, &out, &meta, explicit, false, &mut o, sink);
                 true
             }
-            Dest::InPlace => {
+            (Dest::InPlace, Some(meta)) => {
                 // Rewrite the file a symbolic link points to, not the link.
                 let target = std::fs::canonicalize(&path).unwrap_or(path.clone());
                 self.to_file(rdr, &target, &meta, explicit, true, &mut o, sink);
