@@ -350,19 +350,20 @@ where
                     Ok(()) => return true,
                     Err(TrySendError::Full(b)) => {
                         // The caller is a worker too: rather than wait for
-                        // room, it runs the oldest batch itself. A worker
-                        // holds the lock while it waits in `recv`, which
-                        // may be for this very batch: the caller then only
-                        // tries again.
-                        batch = b;
-                        let oldest = match job_rx.try_lock() {
-                            Ok(rx) => rx.try_recv().ok(),
-                            Err(TryLockError::Poisoned(e)) => e.into_inner().try_recv().ok(),
-                            Err(TryLockError::WouldBlock) => None,
+                        // room, it runs the oldest batch itself. But a
+                        // worker that holds the lock is taking a batch out
+                        // (it holds it while it waits in `recv`), so there
+                        // will be room: the caller waits for it.
+                        let rx = match job_rx.try_lock() {
+                            Ok(rx) => rx,
+                            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                            Err(TryLockError::WouldBlock) => return job_tx.send(b).is_ok(),
                         };
-                        match oldest {
-                            Some(oldest) => run_batch(oldest),
-                            None => thread::yield_now(),
+                        let oldest = rx.try_recv();
+                        drop(rx);
+                        batch = b;
+                        if let Ok(oldest) = oldest {
+                            run_batch(oldest);
                         }
                     }
                     Err(TrySendError::Disconnected(_)) => return false,
