@@ -521,6 +521,31 @@ mod tests {
     }
 
     #[test]
+    fn the_caller_is_one_of_the_threads() {
+        // With two threads, one is started and the caller runs batches
+        // too: slow jobs fill the queue, and the caller takes some.
+        let caller = thread::current().id();
+        let ran = Mutex::new(std::collections::HashSet::new());
+        run(
+            2,
+            |emit| {
+                for i in 0..40u64 {
+                    emit(i, None);
+                }
+            },
+            |i: u64, sink: &dyn Sink<u64>| {
+                ran.lock().unwrap().insert(thread::current().id());
+                thread::sleep(Duration::from_millis(2));
+                sink.send(Msg::Done(i));
+            },
+            |_| true,
+        );
+        let ran = ran.into_inner().unwrap();
+        assert_eq!(ran.len(), 2, "{ran:?}");
+        assert!(ran.contains(&caller), "the caller ran no job");
+    }
+
+    #[test]
     fn a_job_alone_streams_its_messages() {
         // The job waits until the caller has its first output: were that
         // held back until the job ends, this would time out.
