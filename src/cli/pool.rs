@@ -267,9 +267,9 @@ impl<D, C: FnMut(Msg<D>) -> bool> Drop for Turn<'_, D, C> {
 }
 
 /// Runs `produce` on this thread, `work` on `threads` threads (this one
-/// too), and `consume` for each message in job order. `produce` emits each job with
-/// its size in bytes if known (`None` for unknown or unbounded, such as a
-/// pipe). `consume` returns false to stop the run: no new jobs are
+/// too), and `consume` for each message in job order. `produce` emits each
+/// job with its size in bytes if known (`None` for unknown or unbounded,
+/// such as a pipe). `consume` returns false to stop the run: no new jobs are
 /// started, and running ones see their sends fail.
 pub fn run<T, D, P, W, C>(threads: usize, produce: P, work: W, mut consume: C)
 where
@@ -302,7 +302,8 @@ where
     };
     let (job_tx, job_rx) = sync_channel::<Batch<T>>(threads * 2);
     let job_rx = Mutex::new(job_rx);
-    // Runs one batch on the calling thread, in its turn.
+    // Runs one batch, on whichever thread calls it (a started one, or the
+    // caller), and hands its messages over in its turn.
     let run_batch = |Batch { seq, jobs }: Batch<T>| {
         if shared.stopping() {
             // The rest of the queue is taken and dropped, so the producer
