@@ -293,7 +293,7 @@ fn tail_start(argv: &[OsString], cmd: &Command) -> usize {
     if start > 1 && start < argv.len() && !is_complete(&argv[start - 1], cmd) {
         start += 1;
     }
-    start.max(1)
+    start
 }
 
 /// Whether `arg` (which clap must see) is complete by itself: `--`, `-`,
@@ -421,6 +421,13 @@ mod tests {
         assert_eq!(start(&["-q"]), 2);
         assert_eq!(start(&["a", "", "b"]), 3);
         assert_eq!(start(&[]), 1);
+        // A program may be started with no arguments at all, not even its
+        // name.
+        assert_eq!(tail_start(&[], &cmd), 0);
+        assert_eq!(
+            show(Args::parse_from_args(Vec::new())),
+            show(Args::try_parse_from(Vec::<OsString>::new()))
+        );
     }
 
     #[test]

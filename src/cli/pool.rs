@@ -218,10 +218,9 @@ impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
 struct Turn<'s, D, C: FnMut(Msg<D>) -> bool> {
     shared: &'s Shared<D, C>,
     seq: u64,
-    /// Whether messages are held (the batch has several jobs).
-    holds: bool,
-    /// Jobs in the batch: held messages have room for two a job (output
-    /// and end) from the start, not grown and copied as they come.
+    /// Jobs in the batch. With several, messages are held, and have room
+    /// for two a job (output and end) from the start, not grown and copied
+    /// as they come.
     jobs: usize,
     held: RefCell<(Vec<Msg<D>>, usize)>,
 }
@@ -231,7 +230,7 @@ impl<D, C: FnMut(Msg<D>) -> bool> Sink<D> for Turn<'_, D, C> {
         if self.shared.stopping() {
             return false;
         }
-        if !self.holds {
+        if self.jobs <= 1 {
             self.shared.deliver(self.seq, vec![msg], false);
         } else {
             let mut held = self.held.borrow_mut();
@@ -320,7 +319,6 @@ where
         let sink = Turn {
             shared: &shared,
             seq,
-            holds: jobs.len() > 1,
             jobs: jobs.len(),
             held: RefCell::default(),
         };

@@ -593,48 +593,41 @@ impl Ctx {
                 return Some(o);
             }
         };
-        // The walk found a regular file of this size: output to stdout
-        // needs nothing more (a file that has changed since is read to its
-        // end all the same). Saves a system call a file.
-        let meta = match (&dest, size) {
-            (Dest::Stdout, Some(_)) => None,
-            _ => match file.metadata() {
-                Ok(m) if m.is_dir() => {
-                    o.fail("is a directory (use -r to clean the files under it)".to_string());
-                    return Some(o);
-                }
-                Ok(m) => Some(m),
-                Err(e) => {
-                    o.fail(format!("cannot read: {e}"));
-                    return Some(o);
-                }
-            },
-        };
-        let rdr = Counting {
+        let reader = |file| Counting {
             // Text is read through the cleaner's own buffer (with no buffer
             // here, reads go straight to the file); JSON lines need one.
             rdr: BufReader::with_capacity(if self.jsonl.is_some() { 64 << 10 } else { 0 }, file),
             n: 0,
             progress: &self.progress,
         };
-        let ok = match (dest, meta) {
-            (Dest::Stdout, meta) => {
-                let size = size.or(meta.map(|m| m.len()));
-                self.to_stdout(rdr, size, explicit, &mut o, sink)
+        let ok = match dest {
+            Dest::Stdout => {
+                // Output to stdout needs only the size, which the walk
+                // found for a regular file (one that has changed since is
+                // read to its end all the same): a system call a file less.
+                let size = match size {
+                    Some(n) => n,
+                    None => match stat(&file, &mut o) {
+                        Some(m) => m.len(),
+                        None => return Some(o),
+                    },
+                };
+                self.to_stdout(reader(file), Some(size), explicit, &mut o, sink)
             }
-            (_, None) => {
-                // Not reached: only output to stdout goes without.
-                o.fail("cannot read its metadata".to_string());
+            Dest::File(out) => {
+                let Some(meta) = stat(&file, &mut o) else {
+                    return Some(o);
+                };
+                self.to_file(reader(file), &out, &meta, explicit, false, &mut o, sink);
                 true
             }
-            (Dest::File(out), Some(meta)) => {
-                self.to_file(rdr, &out, &meta, explicit, false, &mut o, sink);
-                true
-            }
-            (Dest::InPlace, Some(meta)) => {
+            Dest::InPlace => {
+                let Some(meta) = stat(&file, &mut o) else {
+                    return Some(o);
+                };
                 // Rewrite the file a symbolic link points to, not the link.
                 let target = std::fs::canonicalize(&path).unwrap_or(path.clone());
-                self.to_file(rdr, &target, &meta, explicit, true, &mut o, sink);
+                self.to_file(reader(file), &target, &meta, explicit, true, &mut o, sink);
                 true
             }
         };
@@ -881,6 +874,22 @@ impl Ctx {
         // original or the fully written new file, which is the promise.
         if o.records.bad > 0 {
             o.status = Status::Failed;
+        }
+    }
+}
+
+/// An open input's metadata; `None`, with the failure noted, for a
+/// directory or an error.
+fn stat(file: &File, o: &mut Outcome) -> Option<Metadata> {
+    match file.metadata() {
+        Ok(m) if m.is_dir() => {
+            o.fail("is a directory (use -r to clean the files under it)".to_string());
+            None
+        }
+        Ok(m) => Some(m),
+        Err(e) => {
+            o.fail(format!("cannot read: {e}"));
+            None
         }
     }
 }
