@@ -93,6 +93,10 @@ pub(crate) struct Prefilter {
     start_holes: Vec<StartHole>,
     /// Some rule has no usable trigger: every line goes to the matcher.
     always: bool,
+    /// Finds two spaces, a sentinel. Made once: `memmem::find_iter` makes
+    /// a searcher at every call, 200 to 450 instructions (callgrind), 0.3%
+    /// of an article cleaned with `clean_str` (one block an article).
+    two_spaces: memmem::Finder<'static>,
 }
 
 /// The start rules that begin with one placeholder.
@@ -254,6 +258,7 @@ impl Prefilter {
             start_rules_by_byte,
             start_holes,
             always,
+            two_spaces: memmem::Finder::new(b"  "),
         }
     }
 
@@ -671,7 +676,7 @@ impl Prefilter {
                 flags.push(sentinel(i));
             }
         }
-        flags.extend(memmem::find_iter(block, b"  ").map(sentinel));
+        flags.extend(self.two_spaces.find_iter(block).map(sentinel));
         sk.lower.clear();
         sk.lower.extend(block.iter().map(u8::to_ascii_lowercase));
         self.finder.find_all(&sk.lower, |t, i| {
