@@ -3,9 +3,10 @@
 //! * `article/*`: typical scraped articles (3-5 KB) from
 //!   `../shared/corpus/bulk.jsonl` when it is there, cleaned one at a time
 //!   with a built `Cleaner` (the library's per-page cost inside a scraper):
-//!   the first one over and over, all 50, and one of the 50 an iteration,
-//!   each in turn (the typical per-page figure); a generated article when
-//!   the corpus is not there (a note says so);
+//!   the first one over and over, all 50, one of the 50 an iteration, each
+//!   in turn (the typical per-page figure), and the same with each one 64
+//!   times running (an order the CPU's branch predictors learn); a
+//!   generated article when the corpus is not there (a note says so);
 //! * `corpus/*`: many articles at once through `clean_reader`;
 //! * `adversarial/*`: lines that almost match a pattern, very long lines,
 //!   only newlines, many short lines;
@@ -177,17 +178,31 @@ fn main() {
         });
         // One article an iteration, the next one each time: the time of a
         // typical article as a scraper sees it, each page new. The same
-        // article over and over (`first-3-5KB`) lets the CPU's predictors
-        // and caches learn it (each article repeated alone, summed, took
-        // 65% to 75% of the time of the 50 in turn), and the first is one
-        // of the cheaper ones: 104 thousand instructions against a mean of
-        // 130 thousand.
+        // article over and over (`first-3-5KB`) lets the CPU's branch
+        // predictors learn it (50 copies of it in turn, at 50 addresses,
+        // cost what one buffer did: it is not the data cache), and the
+        // first is one of the cheaper ones: 104 thousand instructions
+        // against a mean of 130 thousand.
         g.throughput(Throughput::Bytes((total / articles.len()) as u64));
         let mut next = 0;
         g.bench_function("each-in-turn-3-5KB", |b| {
             b.iter(|| {
                 next = (next + 1) % articles.len();
                 cleaner.clean_str(black_box(&articles[next]))
+            })
+        });
+        // The same articles, the same work, in another order: each one 64
+        // times running before the next. The CPU's branch predictors learn
+        // an article in a few runs, so this is what the order costs: the
+        // gap to `each-in-turn` is what they learned. (In a throwaway
+        // harness, rotations of up to ten articles cost what each repeated
+        // alone did, 25 about 1.3 times that, and 50 to 400 about 1.8
+        // times: the 50 in turn are the figure for pages new each time.)
+        let mut n = 0usize;
+        g.bench_function("each-64-times-3-5KB", |b| {
+            b.iter(|| {
+                n = n.wrapping_add(1);
+                cleaner.clean_str(black_box(&articles[(n / 64) % articles.len()]))
             })
         });
         g.finish();
