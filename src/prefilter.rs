@@ -95,7 +95,8 @@ pub(crate) struct Prefilter {
     always: bool,
     /// Finds two spaces, a sentinel. Made once: `memmem::find_iter` makes
     /// a searcher at every call, 200 to 450 instructions (callgrind), 0.3%
-    /// of an article cleaned with `clean_str` (one block an article).
+    /// of an article cleaned with `clean_str` (one or two blocks an
+    /// article: a last line without a line end is searched on its own).
     two_spaces: memmem::Finder<'static>,
 }
 
