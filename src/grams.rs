@@ -47,6 +47,12 @@ pub(crate) struct Grams {
     /// few windows with a hash are found without a binary search.
     buckets: Vec<u32>,
     tokens: Vec<Vec<u8>>,
+    /// The first eight bytes of each token (fewer, zero-padded, for a
+    /// shorter one) and the mask of them ([`head`]): most windows that
+    /// [`Grams::check`] finds are a token's window inside another word
+    /// (`want`, `phot`), and one compare of eight bytes rejects them
+    /// without comparing the token.
+    heads: Vec<(u64, u64)>,
     /// Searches (Teddy, SIMD) for the tokens of three bytes or more that
     /// are shorter than `MIN_LEN` or have no run of rare windows (see
     /// [`rarest_windows`]). `None` where the CPU has no Teddy.
@@ -123,6 +129,7 @@ impl Grams {
             windows,
             buckets,
             tokens: tokens.to_vec(),
+            heads: tokens.iter().map(|t| head(t)).collect(),
             teddy,
             teddy_family,
             each,
@@ -161,11 +168,28 @@ impl Grams {
         let table = &*self.table;
         // The windows at multiples of four are the text's four-byte chunks.
         const _: () = assert!(STRIDE == 4);
-        for (n, w) in hay.chunks_exact(4).enumerate() {
+        // Whether the bit of the window at the start of `w` is set.
+        let set = |w: &[u8]| {
             let h = hash(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
             // `h / 64` is below `TABLE_WORDS`: no bounds check.
-            if table[(h / 64) as usize % TABLE_WORDS] & (1 << (h % 64)) != 0 {
-                self.check(hay, n * STRIDE, h, &mut found);
+            table[(h / 64) as usize % TABLE_WORDS] & (1 << (h % 64)) != 0
+        };
+        // Sixteen bytes a turn: the loop's own count and test once per four
+        // windows.
+        let mut quads = hay.chunks_exact(16);
+        for (n, q) in quads.by_ref().enumerate() {
+            for k in 0..4 {
+                if set(&q[4 * k..]) {
+                    let i = n * 16 + 4 * k;
+                    self.check(hay, i, window_hash(hay, i), &mut found);
+                }
+            }
+        }
+        let done = hay.len() - quads.remainder().len();
+        for (n, w) in quads.remainder().chunks_exact(4).enumerate() {
+            if set(w) {
+                let i = done + n * STRIDE;
+                self.check(hay, i, window_hash(hay, i), &mut found);
             }
         }
     }
@@ -183,10 +207,16 @@ impl Grams {
             if tw != w {
                 continue;
             }
-            let token = &self.tokens[id as usize];
-            if let Some(start) = i.checked_sub(at as usize)
-                && hay[start..].starts_with(token)
+            let Some(start) = i.checked_sub(at as usize) else {
+                continue;
+            };
+            let (want, mask) = self.heads[id as usize];
+            if let Some(eight) = hay.get(start..start + 8)
+                && u64::from_le_bytes(eight.try_into().expect("eight bytes")) & mask != want
             {
+                continue;
+            }
+            if hay[start..].starts_with(&self.tokens[id as usize]) {
                 found(id, start);
             }
         }
@@ -204,6 +234,25 @@ fn bucket(h: u32) -> u32 {
 #[inline]
 fn window(s: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]])
+}
+
+/// The first eight bytes of `token` as a little-endian word (zero-padded
+/// when it is shorter), with the mask of the bytes it has.
+fn head(token: &[u8]) -> (u64, u64) {
+    let n = token.len().min(8);
+    let mut bytes = [0u8; 8];
+    bytes[..n].copy_from_slice(&token[..n]);
+    let mask = if n == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    };
+    (u64::from_le_bytes(bytes), mask)
+}
+
+/// The hash of the window of `s` at `at`.
+fn window_hash(s: &[u8], at: usize) -> u32 {
+    hash(window(s, at))
 }
 
 /// Multiplicative (Fibonacci) hashing to `TABLE_BITS` bits.
