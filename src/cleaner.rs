@@ -47,7 +47,9 @@ thread_local! {
 /// line) are dropped rather than kept for the next call.
 const KEEP_BUFFERS: usize = 512 << 10;
 
-/// See `BUFFERS`. Capacity only: nothing of one input reaches the next.
+/// See `BUFFERS`. Capacity only: nothing of one input reaches the next but
+/// the matcher's memo of the hits of lines it has seen, which gives a line
+/// the hits it would get anyway (`matcher::LineMemo`).
 #[derive(Default)]
 struct ThreadBuffers {
     detect: Buffers,

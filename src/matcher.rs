@@ -123,6 +123,8 @@ pub(crate) struct Matcher {
     pub long_shapes: Vec<u32>,
     /// Proves lines safe to skip; see `prefilter`.
     pub prefilter: Prefilter,
+    /// This matcher among all built in the process (see [`LineMemo`]).
+    id: u64,
 }
 
 /// Reusable buffers for matching one line, so the hot path does not allocate.
@@ -132,14 +134,145 @@ pub(crate) struct Scratch {
     map: Vec<u32>,
     /// The text searched, ASCII-lowercased.
     lower: Vec<u8>,
+    memo: LineMemo,
 }
 
 impl Scratch {
     /// About how many bytes it holds.
     pub fn capacity(&self) -> usize {
-        self.norm.capacity() + self.map.capacity() * 4 + self.lower.capacity()
+        self.norm.capacity()
+            + self.map.capacity() * 4
+            + self.lower.capacity()
+            + self.memo.capacity()
     }
 }
+
+/// Lines of at most this many bytes have their hits remembered.
+const MEMO_LINE: usize = 160;
+/// The most lines remembered (a power of two), and the most bytes of them:
+/// when either is reached, all are forgotten.
+const MEMO_LINES: usize = 1024;
+const MEMO_BYTES: usize = 64 << 10;
+
+/// The hits of the short lines [`Matcher::find`] has seen, by the line's
+/// bytes: boilerplate repeats (`Advertisement`, `Getty Images`, a site's
+/// newsletter prompt), and the lines that the prefilter sends to the matcher
+/// are mostly boilerplate. Over the bulk corpus, read once, 46% of them had
+/// been seen before, and a remembered line costs a hash and a compare
+/// instead of an automaton pass and the verification of its anchors (7,000
+/// instructions for a line of 70 bytes).
+///
+/// The hits of a line are a function of the line and the rules alone, so a
+/// remembered line gets the hits it would have got anyway: a memo never
+/// changes output. It belongs to one matcher (`owner`, [`Matcher::id`]) and
+/// is cleared when another uses the buffers.
+#[derive(Default, Debug)]
+struct LineMemo {
+    owner: u64,
+    /// Open addressing, twice as many slots as lines: 0 is empty, else the
+    /// index of the line in `lines` plus one.
+    slots: Vec<u32>,
+    lines: Vec<MemoLine>,
+    /// The lines' bytes, one after the other.
+    bytes: Vec<u8>,
+    /// Their hits, one after the other.
+    hits: Vec<Hit>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct MemoLine {
+    hash: u64,
+    bytes: (u32, u32),
+    hits: (u32, u32),
+}
+
+impl LineMemo {
+    fn capacity(&self) -> usize {
+        self.slots.capacity() * 4
+            + self.lines.capacity() * size_of::<MemoLine>()
+            + self.bytes.capacity()
+            + self.hits.capacity() * size_of::<Hit>()
+    }
+
+    fn clear(&mut self, owner: u64) {
+        self.owner = owner;
+        self.slots.clear();
+        self.slots.resize(2 * MEMO_LINES, 0);
+        self.lines.clear();
+        self.bytes.clear();
+        self.hits.clear();
+    }
+
+    /// The slot of `line` (hash `hash`): where it is, or the empty one
+    /// where it would go.
+    fn slot(&self, hash: u64, line: &[u8]) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let Some(i) = self.slots[at].checked_sub(1) else {
+                return at;
+            };
+            let l = &self.lines[i as usize];
+            if l.hash == hash && &self.bytes[l.bytes.0 as usize..l.bytes.1 as usize] == line {
+                return at;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The remembered hits of `line`, if any.
+    fn get(&self, owner: u64, hash: u64, line: &[u8]) -> Option<&[Hit]> {
+        if self.owner != owner || self.slots.is_empty() {
+            return None;
+        }
+        let i = self.slots[self.slot(hash, line)].checked_sub(1)?;
+        let (from, to) = self.lines[i as usize].hits;
+        Some(&self.hits[from as usize..to as usize])
+    }
+
+    fn put(&mut self, owner: u64, hash: u64, line: &[u8], hits: &[Hit]) {
+        if self.owner != owner
+            || self.slots.is_empty()
+            || self.lines.len() == MEMO_LINES
+            || self.bytes.len() + line.len() > MEMO_BYTES
+        {
+            self.clear(owner);
+        }
+        let at = self.slot(hash, line);
+        let bytes = (
+            self.bytes.len() as u32,
+            (self.bytes.len() + line.len()) as u32,
+        );
+        self.bytes.extend_from_slice(line);
+        let from = self.hits.len() as u32;
+        self.hits.extend_from_slice(hits);
+        self.lines.push(MemoLine {
+            hash,
+            bytes,
+            hits: (from, self.hits.len() as u32),
+        });
+        self.slots[at] = self.lines.len() as u32;
+    }
+}
+
+/// A fast hash of a short line (FxHash's mixing, eight bytes a step).
+fn line_hash(line: &[u8]) -> u64 {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h = line.len() as u64;
+    let mut words = line.chunks_exact(8);
+    for w in words.by_ref() {
+        let w = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    // The slot is taken from the low bits: fold the high ones in.
+    h ^ (h >> 29)
+}
+
+/// Tells matchers apart in a [`LineMemo`].
+static MATCHER_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Matcher {
     /// Compiles rule definitions, each tagged with its category index.
@@ -238,12 +371,28 @@ impl Matcher {
             long_shapes,
             shapes,
             prefilter,
+            id: MATCHER_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
     /// Finds every rule match in `line` (one line, no terminator). Hits are
     /// appended to `hits` in original byte offsets, sorted by start.
     pub fn find(&self, line: &[u8], scratch: &mut Scratch, hits: &mut Vec<Hit>) {
+        if line.len() > MEMO_LINE {
+            return self.find_new(line, scratch, hits);
+        }
+        let hash = line_hash(line);
+        if let Some(seen) = scratch.memo.get(self.id, hash, line) {
+            hits.clear();
+            hits.extend_from_slice(seen);
+            return;
+        }
+        self.find_new(line, scratch, hits);
+        scratch.memo.put(self.id, hash, line, hits);
+    }
+
+    /// [`Matcher::find`] without the memo.
+    fn find_new(&self, line: &[u8], scratch: &mut Scratch, hits: &mut Vec<Hit>) {
         hits.clear();
         let (lo, hi) = text::trim_range(line);
         let trimmed = &line[lo..hi];
@@ -901,6 +1050,40 @@ mod tests {
         let mut hits = Vec::new();
         m.find(line.as_bytes(), &mut Scratch::default(), &mut hits);
         hits.iter().map(|h| &line[h.start..h.end]).collect()
+    }
+
+    /// Lines seen again get the hits they got the first time, from the memo,
+    /// which is the matcher's own: one scratch shared by two matchers, many
+    /// lines (past the memo's limits) and lines that differ in case only.
+    #[test]
+    fn remembered_lines_get_their_hits() {
+        let a = matcher("[line]\nAdvertisement\n[span]\n{name}/Getty Images\n");
+        let b = matcher("[line]\nGetty Images\n");
+        let lines: Vec<String> = (0..3000)
+            .map(|i| match i % 5 {
+                0 => "Advertisement".to_string(),
+                1 => "ADVERTISEMENT".to_string(),
+                2 => format!("Jane Doe{i}/Getty Images"),
+                3 => format!("Line {} of prose about Getty Images", i % 300),
+                _ => "Jane Doe/Getty Images and more".to_string(),
+            })
+            .collect();
+        let mut scratch = Scratch::default();
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        for (n, line) in lines.iter().chain(&lines).enumerate() {
+            let m = if n % 7 == 0 { &b } else { &a };
+            m.find(line.as_bytes(), &mut scratch, &mut got);
+            m.find_new(line.as_bytes(), &mut Scratch::default(), &mut want);
+            assert_eq!(got, want, "{line:?}");
+        }
+        // The memo stays within its bounds.
+        assert!(scratch.memo.lines.len() <= MEMO_LINES);
+        assert!(scratch.memo.bytes.len() <= MEMO_BYTES);
+        // A long line is not remembered.
+        let long = "Advertisement ".repeat(20);
+        let before = scratch.memo.lines.len();
+        a.find(long.as_bytes(), &mut scratch, &mut got);
+        assert_eq!(scratch.memo.lines.len(), before);
     }
 
     #[test]
