@@ -412,6 +412,12 @@ impl Prefilter {
                 });
                 continue;
             }
+            // A hit that starts at `first` or later changes nothing, and
+            // most of these anchors are found mid-sentence (`{name}/Getty`,
+            // `{name} (@{word})`), where no hit can start before it.
+            if !rule.sentence && !matcher::may_start_before(rule, hay, s, first) {
+                continue;
+            }
             if matcher::verify(rule, hay, s, e, &mut memo)
                 .is_some_and(|(start, _)| rule.sentence || start < first)
             {
