@@ -509,7 +509,7 @@ pub(crate) fn hole_may_start_at(h: Hole, hay: &[u8], pos: usize) -> bool {
 
 /// Can a match of placeholder `h` start with byte `b`? Never false when it
 /// can (see the length functions in `text`); true when unsure.
-fn hole_may_start_with(h: Hole, b: u8) -> bool {
+pub(crate) fn hole_may_start_with(h: Hole, b: u8) -> bool {
     match h {
         Hole::Num | Hole::Dur | Hole::Time => b.is_ascii_digit(),
         Hole::Handle => b == b'@',
