@@ -38,6 +38,9 @@ pub(crate) struct Rule {
     /// How many spaces every match of the pieces before the anchor holds,
     /// when that is fixed ([`fixed_spaces`]).
     back_spaces: Option<usize>,
+    /// At most how many spaces a match of the pieces before the anchor
+    /// holds, when that is bounded ([`max_spaces`]).
+    back_max_spaces: Option<usize>,
     /// See [`Specificity`].
     pub specificity: Specificity,
     /// A number for its tail (the pieces after the anchor, and `case`):
@@ -318,6 +321,7 @@ impl Matcher {
                 sentence: def.sentence,
                 shape: def.shape,
                 back_spaces: fixed_spaces(&def.pieces[..anchor]),
+                back_max_spaces: max_spaces(&def.pieces[..anchor]),
                 specificity: specificity(&def.pieces),
                 // Its own, until `share_tails` finds a rule like it.
                 tail: id,
@@ -654,7 +658,7 @@ pub(crate) fn hole_may_start_at(h: Hole, hay: &[u8], pos: usize) -> bool {
 
 /// Can a match of placeholder `h` start with byte `b`? Never false when it
 /// can (see the length functions in `text`); true when unsure.
-fn hole_may_start_with(h: Hole, b: u8) -> bool {
+pub(crate) fn hole_may_start_with(h: Hole, b: u8) -> bool {
     match h {
         Hole::Num | Hole::Dur | Hole::Time => b.is_ascii_digit(),
         Hole::Handle => b == b'@',
@@ -800,6 +804,41 @@ fn fixed_spaces(pieces: &[Piece]) -> Option<usize> {
         Piece::Hole(h) if is_one_token(*h) => Some(n),
         Piece::Hole(_) => None,
     })
+}
+
+/// At most how many spaces a match of `pieces` holds, when that is
+/// bounded: when no piece is a placeholder of free text, a date or a time.
+/// A `{name}` is at most seven words (`text::name_lens`: five capitalised
+/// ones, with links such as `van` or `&` between), a `{caps}` three
+/// (`text::caps_lens`), and a space in a literal matches only a space.
+fn max_spaces(pieces: &[Piece]) -> Option<usize> {
+    pieces.iter().try_fold(0, |n, p| match p {
+        Piece::Lit(lit) => Some(n + lit.bytes().filter(|&b| b == b' ').count()),
+        Piece::Hole(h) if is_one_token(*h) => Some(n),
+        Piece::Hole(Hole::Name) => Some(n + 6),
+        Piece::Hole(Hole::Caps) => Some(n + 2),
+        Piece::Hole(_) => None,
+    })
+}
+
+/// Could a hit of `rule` through its anchor found at `s` start before
+/// `limit`? Never false when [`verify`] would answer a start before
+/// `limit` for a rule that is no `sentence` rule (whose start it moves
+/// back). Such a match holds every byte from `limit` to `s`: when the
+/// pieces before the anchor hold at most so many spaces, and more lie
+/// there, it cannot start before `limit`. Most anchors of rules such as
+/// `{name}/Getty` or `{name} (@{word})` are found mid-sentence, where a
+/// few bytes back from `s` tell, and `verify` would walk back over up to
+/// twelve tokens and match from each.
+pub(crate) fn may_start_before(rule: &Rule, hay: &[u8], s: usize, limit: usize) -> bool {
+    if rule.anchor == 0 {
+        return s < limit;
+    }
+    let (Some(max), Some(between)) = (rule.back_max_spaces, hay.get(limit..s)) else {
+        return true;
+    };
+    let mut spaces = between.iter().rev().filter(|&&b| b == b' ');
+    spaces.nth(max).is_none()
 }
 
 /// Could `rule`, which starts with placeholder `h`, match `hay` from `pos`,
@@ -1121,6 +1160,24 @@ mod tests {
             hits.iter().map(|h| h.end).collect()
         };
         assert!(ends.iter().all(|&e| e <= 49), "{ends:?}");
+    }
+
+    /// `max_spaces` counts on a `{name}` holding at most six spaces and a
+    /// `{caps}` two, however many words could follow.
+    #[test]
+    fn name_and_caps_spaces_are_bounded() {
+        let hay = b"Jean de la Van der Berg Smith Jones Brown Lee";
+        let caps = b"AB CD EF GH IJ KL";
+        for (h, hay) in [(Hole::Name, &hay[..]), (Hole::Caps, &caps[..])] {
+            let bound = max_spaces(&[Piece::Hole(h)]).unwrap();
+            let ends = hole_ends_at(h, hay, 0);
+            let most = ends
+                .as_slice()
+                .iter()
+                .map(|&e| hay[..e].iter().filter(|&&b| b == b' ').count())
+                .max();
+            assert_eq!(most, Some(bound), "{h:?}");
+        }
     }
 
     #[test]

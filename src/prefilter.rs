@@ -77,9 +77,9 @@ pub(crate) struct Prefilter {
     /// given prefix are one range of it.
     starts: Vec<(Vec<u8>, u32)>,
     /// `start_key` of each of `starts` (sorted too).
-    start_keys: Vec<u32>,
-    /// Which `start_key`s there are, by the length of the literal (one,
-    /// two, three, or four bytes and more): a bit table indexed by
+    start_keys: Vec<u64>,
+    /// Which `start_key`s there are, by the length of the literal (one to
+    /// seven bytes, or [`KEY_LEN`] and more): a bit table indexed by
     /// `prefix_bit`, so that most lines need no search of `starts`.
     start_prefixes: Box<[u64; PREFIX_WORDS]>,
     /// Line and block rules that start with a non-ASCII literal, checked
@@ -91,6 +91,8 @@ pub(crate) struct Prefilter {
     /// Line and block rules that start with a selective placeholder, by
     /// placeholder: it is measured once for all of them.
     start_holes: Vec<StartHole>,
+    /// What of the above may start with a byte, by byte.
+    start_bytes: Box<[StartByte; 256]>,
     /// Some rule has no usable trigger: every line goes to the matcher.
     always: bool,
     /// Finds two spaces, a sentinel. Made once: `memmem::find_iter` makes
@@ -98,6 +100,20 @@ pub(crate) struct Prefilter {
     /// of an article cleaned with `clean_str` (one or two blocks an
     /// article: a last line without a line end is searched on its own).
     two_spaces: memmem::Finder<'static>,
+}
+
+/// What start rules may begin with a given byte, looked up before any
+/// key is made: a line's first letter starts literals of two to five of
+/// the eight lengths of keys, and no placeholder but `{caps}`, so most
+/// offsets where a start rule is looked for need only a few of the tests
+/// of [`Prefilter::may_start_at`].
+#[derive(Clone, Copy, Debug, Default)]
+struct StartByte {
+    /// Bit `n - 1`: some literal of `starts` of `n` bytes (`KEY_LEN`:
+    /// that many or more) starts with the byte, up to ASCII case.
+    literals: u8,
+    /// Bit `i`: the placeholder of `start_holes[i]` may start with it.
+    holes: u8,
 }
 
 /// The start rules that begin with one placeholder.
@@ -246,9 +262,22 @@ impl Prefilter {
         }
         starts.sort();
         let mut start_prefixes = Box::new([0u64; PREFIX_WORDS]);
+        let mut start_bytes = Box::new([StartByte::default(); 256]);
         for (lit, _) in &starts {
-            let bit = prefix_bit(start_key(lit), lit.len().min(4));
+            let n = lit.len().min(KEY_LEN);
+            let bit = prefix_bit(start_key(lit), n);
             start_prefixes[bit / 64] |= 1 << (bit % 64);
+            for b in [lit[0], lit[0].to_ascii_uppercase()] {
+                start_bytes[usize::from(b)].literals |= 1 << (n - 1);
+            }
+        }
+        assert!(start_holes.len() <= 8, "one bit per selective placeholder");
+        for (i, g) in start_holes.iter().enumerate() {
+            for b in 0..=255u8 {
+                if matcher::hole_may_start_with(g.hole, b) {
+                    start_bytes[usize::from(b)].holes |= 1 << i;
+                }
+            }
         }
         Prefilter {
             finder,
@@ -258,6 +287,7 @@ impl Prefilter {
             start_prefixes,
             start_rules_by_byte,
             start_holes,
+            start_bytes,
             always,
             two_spaces: memmem::Finder::new(b"  "),
         }
@@ -412,6 +442,12 @@ impl Prefilter {
                 });
                 continue;
             }
+            // A hit that starts at `first` or later changes nothing, and
+            // most of these anchors are found mid-sentence (`{name}/Getty`,
+            // `{name} (@{word})`), where no hit can start before it.
+            if !rule.sentence && !matcher::may_start_before(rule, hay, s, first) {
+                continue;
+            }
             if matcher::verify(rule, hay, s, e, &mut memo)
                 .is_some_and(|(start, _)| rule.sentence || start < first)
             {
@@ -491,18 +527,18 @@ impl Prefilter {
         Some(bound)
     }
 
-    /// The start literals of `n` bytes (4: four or more) whose key is
-    /// `key` (a text's key cut to `n` bytes, [`cut_key`]), with their
-    /// rules.
+    /// The start literals of `n` bytes (`KEY_LEN`: that many or more)
+    /// whose key is `key` (a text's key cut to `n` bytes, [`cut_key`]),
+    /// with their rules.
     #[inline(always)]
-    fn starts_keyed(&self, key: u32, n: usize) -> impl Iterator<Item = &(Vec<u8>, u32)> {
+    fn starts_keyed(&self, key: u64, n: usize) -> impl Iterator<Item = &(Vec<u8>, u32)> {
         let from = self.start_keys.partition_point(|&k| k < key);
         self.start_keys[from..]
             .iter()
             .take_while(move |&&k| k == key)
             .zip(&self.starts[from..])
             .map(|(_, entry)| entry)
-            .filter(move |(l, _)| l.len().min(4) == n)
+            .filter(move |(l, _)| l.len().min(KEY_LEN) == n)
     }
 
     /// The furthest end of the hits of the start rules that may match
@@ -521,7 +557,7 @@ impl Prefilter {
             end = end.max(matcher::max_end(rule, &rule.pieces, hay, s, &mut budget));
         }
         let text_key = text_key(rest);
-        for n in 1..=4 {
+        for n in 1..=KEY_LEN {
             for (_, id) in self.starts_keyed(cut_key(text_key, n), n) {
                 let rule = &rules[*id as usize];
                 end = end.max(matcher::max_end(rule, &rule.pieces, hay, s, &mut budget));
@@ -556,9 +592,12 @@ impl Prefilter {
         // A rule whose first literal is there, and which matches from there
         // (the literal alone says too often "maybe": `By ` starts many
         // sentences that are no byline). The literals that the text can
-        // start with have one of four keys: its first one, two, three, or
-        // four bytes, lowercased.
+        // start with have one of eight keys: its first one to eight bytes,
+        // lowercased (those of lengths that literals starting with its
+        // first byte have).
         let rest = &hay[s..];
+        let b = rest.first().copied().unwrap_or(0);
+        let can = self.start_bytes[usize::from(b)];
         let text_key = text_key(rest);
         let literal_at = |n: usize| {
             let key = cut_key(text_key, n);
@@ -583,21 +622,33 @@ impl Prefilter {
                     }
             })
         };
-        if (1..=4).any(literal_at) {
-            return true;
+        // The lengths of literals that start with the byte, shortest first:
+        // a loop over the bits, as `(1..=KEY_LEN).filter(..).any(..)`
+        // called the closure out of line for every length (3,400
+        // instructions an article, callgrind).
+        let mut lengths = can.literals;
+        while lengths != 0 {
+            let n = lengths.trailing_zeros() as usize + 1;
+            lengths &= lengths - 1;
+            if literal_at(n) {
+                return true;
+            }
         }
-        let b = hay.get(s).copied().unwrap_or(0);
         // Rules that start with a placeholder: measured once per
         // placeholder, and most lines fail its first byte.
-        if self.start_holes.iter().any(|g| {
-            matcher::hole_may_start_at(g.hole, hay, s) && {
-                let ends = matcher::hole_ends_at(g.hole, hay, s);
-                !ends.as_slice().is_empty()
-                    && g.rules
-                        .iter()
-                        .any(|&id| matcher::may_match_after(&rules[id as usize], hay, &ends))
-            }
-        }) {
+        let holes = self.start_holes.iter().enumerate();
+        if holes
+            .filter(|(i, _)| can.holes & (1 << i) != 0)
+            .any(|(_, g)| {
+                matcher::hole_may_start_at(g.hole, hay, s) && {
+                    let ends = matcher::hole_ends_at(g.hole, hay, s);
+                    !ends.as_slice().is_empty()
+                        && g.rules
+                            .iter()
+                            .any(|&id| matcher::may_match_after(&rules[id as usize], hay, &ends))
+                }
+            })
+        {
             return true;
         }
         // Equal lowercase strings start with the same lowercase character:
@@ -784,14 +835,21 @@ fn needle(rule: &Rule) -> Option<Vec<u8>> {
     (n.len() >= 2).then_some(n)
 }
 
-/// The first four bytes of a start literal (padded with zeros), as one
-/// number: sorting by literal sorts by key.
-fn start_key(lit: &[u8]) -> u32 {
-    let mut key = [0u8; 4];
+/// Bytes in the key of a start literal. Eight rather than four: many
+/// literals share their first four bytes (`The `, `This`, `Rela`, `More`,
+/// up to 34 of them), and a line that starts with those (one in ten)
+/// compared them all, about 580 instructions, where eight bytes rule most
+/// out at the key.
+const KEY_LEN: usize = 8;
+
+/// The first [`KEY_LEN`] bytes of a start literal (padded with zeros), as
+/// one number: sorting by literal sorts by key.
+fn start_key(lit: &[u8]) -> u64 {
+    let mut key = [0u8; KEY_LEN];
     for (k, b) in key.iter_mut().zip(lit) {
         *k = *b;
     }
-    u32::from_be_bytes(key)
+    u64::from_be_bytes(key)
 }
 
 /// Bits in the table of start keys (`Prefilter::start_prefixes`): 8 KiB.
@@ -799,10 +857,10 @@ const PREFIX_BITS: u32 = 16;
 const PREFIX_WORDS: usize = 1 << (PREFIX_BITS - 6);
 
 /// The bit of the table of start keys for `key`, the key of a literal of
-/// `n` bytes (`n` = 4: four or more).
-fn prefix_bit(key: u32, n: usize) -> usize {
-    let mixed = (key ^ n as u32).wrapping_mul(0x9E37_79B1);
-    (mixed >> (32 - PREFIX_BITS)) as usize
+/// `n` bytes (`n` = `KEY_LEN`: that many or more).
+fn prefix_bit(key: u64, n: usize) -> usize {
+    let mixed = (key ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> (64 - PREFIX_BITS)) as usize
 }
 
 /// Verifies the span hits that `triggered` gathered (offsets in `hay`, a
@@ -837,25 +895,28 @@ fn spans_cover_nothing<const LONG: bool>(
     true
 }
 
-/// The key of the text at the start of `rest`: its first four bytes
-/// (padded with zeros), ASCII-lowercased, as [`start_key`] makes a
+/// The key of the text at the start of `rest`: its first [`KEY_LEN`]
+/// bytes (padded with zeros), ASCII-lowercased, as [`start_key`] makes a
 /// literal's.
-fn text_key(rest: &[u8]) -> u32 {
-    let mut head = [0u8; 4];
+fn text_key(rest: &[u8]) -> u64 {
+    let mut head = [0u8; KEY_LEN];
     for (h, b) in head.iter_mut().zip(rest) {
         *h = b.to_ascii_lowercase();
     }
-    u32::from_be_bytes(head)
+    u64::from_be_bytes(head)
 }
 
-/// A key cut to its first `n` bytes (4: all of it).
-fn cut_key(key: u32, n: usize) -> u32 {
-    key & (u32::MAX << (8 * (4 - n)))
+/// A key cut to its first `n` bytes (`KEY_LEN`: all of it).
+fn cut_key(key: u64, n: usize) -> u64 {
+    key & (u64::MAX << (8 * (KEY_LEN - n)))
 }
 
 /// The first character of `s`, lowercased (its first lowercase character).
 fn first_lower(s: &[u8]) -> Option<char> {
-    text::char_at(s, 0).and_then(|c| c.to_lowercase().next())
+    match s.first() {
+        Some(b) if b.is_ascii() => Some(char::from(b.to_ascii_lowercase())),
+        _ => text::char_at(s, 0).and_then(|c| c.to_lowercase().next()),
+    }
 }
 
 /// Could a match of an entry whose first piece is the literal `lit` start
