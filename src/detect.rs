@@ -410,7 +410,14 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         }
         // What the shapes' gates look at, computed once for all of them.
         let line = shapes::Line::of_trimmed(trimmed);
-        // Most shapes take only short lines; prose lines are long.
+        // Most short lines are prose that no shape can take, as their
+        // first word and their end show.
+        if line.takes_no_shape() {
+            return None;
+        }
+        // Most shapes take only short lines; prose lines are long. (Each
+        // shape is asked only about lines within its bounds: its gate does
+        // not test them again.)
         let ids = if line.len() > shapes::SHORT_SHAPE {
             &self.matcher.long_shapes
         } else {
