@@ -159,8 +159,15 @@ impl<W: Write> Editor<W> {
 
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         self.start_line()?;
-        self.put(line)?;
-        self.put(b"\n")?;
+        if self.out.len() + line.len() < self.limit && self.out.capacity() > 0 {
+            // The usual case: the line and its end go into the chunk, with
+            // one test of its room for both.
+            self.out.extend_from_slice(line);
+            self.out.push(b'\n');
+        } else {
+            self.put(line)?;
+            self.put(b"\n")?;
+        }
         self.bytes_out += line.len() as u64 + 1;
         self.lines_out += 1;
         Ok(())
@@ -216,6 +223,10 @@ impl<W: Write> Editor<W> {
     /// data of a chunk or more goes straight through (all data, when the
     /// limit is 0).
     fn put(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.limit == 0 {
+            // Nothing is gathered: the chunk stays empty.
+            return self.wtr.write_all(data);
+        }
         if self.out.len() + data.len() > self.limit {
             self.drain()?;
             if data.len() >= self.limit {
