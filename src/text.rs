@@ -257,18 +257,19 @@ pub(crate) fn first_alnum_end(s: &[u8]) -> Option<usize> {
 /// both): characters are lowercased one by one, and final sigma is folded
 /// into sigma, so that no allocation is needed.
 pub(crate) fn may_eq_caseless(found: &[u8], lit: &str) -> bool {
-    if found.eq_ignore_ascii_case(lit.as_bytes()) {
-        return true;
-    }
     // Equal lowercase strings agree on the literal's leading ASCII
     // characters; where `found` is ASCII there too, that is a byte
-    // comparison.
+    // comparison. Tested first: most calls are a line's start compared
+    // with a literal that merely starts with the same letter.
     let k = lit.bytes().take_while(u8::is_ascii).count();
     if let Some(head) = found.get(..k)
         && head.is_ascii()
         && !head.eq_ignore_ascii_case(&lit.as_bytes()[..k])
     {
         return false;
+    }
+    if found.eq_ignore_ascii_case(lit.as_bytes()) {
+        return true;
     }
     // Decoded lazily: a mismatch is usually found within a few characters.
     // Stopping early at an invalid byte can only say yes too often.
