@@ -4,8 +4,9 @@
 //!   `../shared/corpus/bulk.jsonl` when it is there, cleaned one at a time
 //!   with a built `Cleaner` (the library's per-page cost inside a scraper):
 //!   the first one over and over, all 50, one of the 50 an iteration, each
-//!   in turn (the typical per-page figure), and the same with each one 64
-//!   times running (an order the CPU's branch predictors learn); a
+//!   in turn, every 3-5 KB article of the corpus in turn (the typical
+//!   per-page figure), and the 50 with each one 64 times running (an order
+//!   the CPU's branch predictors learn); a
 //!   generated article when the corpus is not there (a note says so);
 //! * `corpus/*`: many articles at once through `clean_reader`;
 //! * `adversarial/*`: lines that almost match a pattern, very long lines,
@@ -176,8 +177,10 @@ fn main() {
                 }
             })
         });
-        // One article an iteration, the next one each time: the time of a
-        // typical article as a scraper sees it, each page new. The same
+        // One article an iteration, the next one each time: what the CPU's
+        // branch predictors learn of 50 articles is as good as nothing (see
+        // `each-64-times`), but their boilerplate lines are remembered from
+        // their last round (see `all-in-turn`). The same
         // article over and over (`first-3-5KB`) lets the CPU's branch
         // predictors learn it (50 copies of it in turn, at 50 addresses,
         // cost what one buffer did: it is not the data cache), and the
@@ -191,6 +194,23 @@ fn main() {
                 cleaner.clean_str(black_box(&articles[next]))
             })
         });
+        // Every 3-5 KB article of the corpus (about 1,800), one an
+        // iteration, in turn: no article comes back before 1,800 others, as
+        // in a scraper. The matcher remembers the hits of short lines it has
+        // seen (`matcher::LineMemo`, 1,024 lines), so in `each-in-turn` the
+        // 50 articles' boilerplate is remembered from their last round;
+        // here only what recurs across recent articles is, as on new pages.
+        if let Some(all) = bulk_articles(usize::MAX).filter(|all| all.len() > articles.len()) {
+            let total: usize = all.iter().map(String::len).sum();
+            g.throughput(Throughput::Bytes((total / all.len()) as u64));
+            let mut next = 0;
+            g.bench_function("all-in-turn-3-5KB", |b| {
+                b.iter(|| {
+                    next = (next + 1) % all.len();
+                    cleaner.clean_str(black_box(&all[next]))
+                })
+            });
+        }
         // The same articles, the same work, in another order: each one 64
         // times running before the next. The CPU's branch predictors learn
         // an article in a few runs, so this is what the order costs: the
