@@ -149,6 +149,25 @@ fn extra_patterns() -> String {
     s
 }
 
+/// Cleans one of `articles` an iteration, the next one each time, with
+/// the mean article's size as the throughput.
+fn in_turn(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    cleaner: &Cleaner,
+    articles: &[String],
+) {
+    let total: usize = articles.iter().map(String::len).sum();
+    g.throughput(Throughput::Bytes((total / articles.len()) as u64));
+    let mut next = 0;
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            next = (next + 1) % articles.len();
+            cleaner.clean_str(black_box(&articles[next]))
+        })
+    });
+}
+
 fn main() {
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
@@ -157,10 +176,13 @@ fn main() {
         .configure_from_args();
     let cleaner = Cleaner::new();
 
-    let articles = bulk_articles(50).unwrap_or_else(|| {
+    // Every 3-5 KB article of the corpus (1,848), read once; most groups
+    // use the first 50.
+    let every = bulk_articles(usize::MAX).unwrap_or_else(|| {
         println!("note: ../shared/corpus/bulk.jsonl not found; using a generated article");
         vec![generated_article()]
     });
+    let articles = &every[..every.len().min(50)];
     {
         let mut g = c.benchmark_group("article");
         let one = &articles[0];
@@ -172,44 +194,27 @@ fn main() {
         g.throughput(Throughput::Bytes(total as u64));
         g.bench_function(format!("{}-articles-3-5KB", articles.len()), |b| {
             b.iter(|| {
-                for a in &articles {
+                for a in articles {
                     black_box(cleaner.clean_str(black_box(a)));
                 }
             })
         });
-        // One article an iteration, the next one each time: what the CPU's
-        // branch predictors learn of 50 articles is as good as nothing (see
-        // `each-64-times`), but their boilerplate lines are remembered from
-        // their last round (see `all-in-turn`). The same
+        // One article an iteration, the next one each time. The same
         // article over and over (`first-3-5KB`) lets the CPU's branch
         // predictors learn it (50 copies of it in turn, at 50 addresses,
         // cost what one buffer did: it is not the data cache), and the
         // first is one of the cheaper ones: 104 thousand instructions
-        // against a mean of 130 thousand.
-        g.throughput(Throughput::Bytes((total / articles.len()) as u64));
-        let mut next = 0;
-        g.bench_function("each-in-turn-3-5KB", |b| {
-            b.iter(|| {
-                next = (next + 1) % articles.len();
-                cleaner.clean_str(black_box(&articles[next]))
-            })
-        });
-        // Every 3-5 KB article of the corpus (about 1,800), one an
-        // iteration, in turn: no article comes back before 1,800 others, as
-        // in a scraper. The matcher remembers the hits of short lines it has
-        // seen (`matcher::LineMemo`, 1,024 lines), so in `each-in-turn` the
-        // 50 articles' boilerplate is remembered from their last round;
-        // here only what recurs across recent articles is, as on new pages.
-        if let Some(all) = bulk_articles(usize::MAX).filter(|all| all.len() > articles.len()) {
-            let total: usize = all.iter().map(String::len).sum();
-            g.throughput(Throughput::Bytes((total / all.len()) as u64));
-            let mut next = 0;
-            g.bench_function("all-in-turn-3-5KB", |b| {
-                b.iter(|| {
-                    next = (next + 1) % all.len();
-                    cleaner.clean_str(black_box(&all[next]))
-                })
-            });
+        // against a mean of 130 thousand. What the predictors learn of 50
+        // articles in turn is as good as nothing (see `each-64-times`), but
+        // the matcher remembers the hits of short lines it has seen
+        // (`matcher::LineMemo`, 1,024 lines), so the 50 articles'
+        // boilerplate is remembered from their last round.
+        in_turn(&mut g, "each-in-turn-3-5KB", &cleaner, articles);
+        // Every 3-5 KB article of the corpus in turn: no article comes back
+        // before 1,800 others, as in a scraper, so only what recurs across
+        // recent articles is remembered, as on new pages.
+        if every.len() > articles.len() {
+            in_turn(&mut g, "all-in-turn-3-5KB", &cleaner, &every);
         }
         // The same articles, the same work, in another order: each one 64
         // times running before the next. The CPU's branch predictors learn
@@ -217,7 +222,7 @@ fn main() {
         // gap to `each-in-turn` is what they learned. (In a throwaway
         // harness, rotations of up to ten articles cost what each repeated
         // alone did, 25 about 1.3 times that, and 50 to 400 about 1.8
-        // times: the 50 in turn are the figure for pages new each time.)
+        // times: to the predictors, 50 in turn are as good as new pages.)
         let mut n = 0usize;
         g.bench_function("each-64-times-3-5KB", |b| {
             b.iter(|| {

@@ -181,7 +181,7 @@ impl Grams {
             for k in 0..4 {
                 if set(&q[4 * k..]) {
                     let i = n * 16 + 4 * k;
-                    self.check(hay, i, window_hash(hay, i), &mut found);
+                    self.check(hay, i, &mut found);
                 }
             }
         }
@@ -189,20 +189,20 @@ impl Grams {
         for (n, w) in quads.remainder().chunks_exact(4).enumerate() {
             if set(w) {
                 let i = done + n * STRIDE;
-                self.check(hay, i, window_hash(hay, i), &mut found);
+                self.check(hay, i, &mut found);
             }
         }
     }
 
-    /// The tokens with a window that hashes to `h`, compared where that
-    /// window would put them (the window is at `i`).
+    /// The tokens with the window of `hay` at `i` (whose bit is set),
+    /// compared where that window would put them.
     #[cold]
-    fn check(&self, hay: &[u8], i: usize, h: u32, found: &mut impl FnMut(u32, usize)) {
-        let b = bucket(h) as usize;
+    fn check(&self, hay: &[u8], i: usize, found: &mut impl FnMut(u32, usize)) {
+        let w = window(hay, i);
+        let b = bucket(hash(w)) as usize;
         let range = self.buckets[b] as usize..self.buckets[b + 1] as usize;
         // The window itself, not only its hash: most bits that are set
         // were set by other windows.
-        let w = window(hay, i);
         for &(_, tw, id, at) in &self.windows[range] {
             if tw != w {
                 continue;
@@ -248,11 +248,6 @@ fn head(token: &[u8]) -> (u64, u64) {
         (1u64 << (8 * n)) - 1
     };
     (u64::from_le_bytes(bytes), mask)
-}
-
-/// The hash of the window of `s` at `at`.
-fn window_hash(s: &[u8], at: usize) -> u32 {
-    hash(window(s, at))
 }
 
 /// Multiplicative (Fibonacci) hashing to `TABLE_BITS` bits.
