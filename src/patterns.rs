@@ -621,4 +621,37 @@ mod tests {
                 .any(|f| f.category == "dateline" && !f.default_on)
         );
     }
+
+    /// A rule written twice in one category (in another letter case, where
+    /// case does not matter) matches exactly as once, but the matcher
+    /// verifies it twice at every anchor hit: 57 such entries cost 0.9% of
+    /// the instructions of a typical article (callgrind).
+    #[test]
+    fn no_builtin_rule_is_written_twice() {
+        let mut twice = Vec::new();
+        for f in builtin().unwrap() {
+            let mut seen = std::collections::HashMap::new();
+            for r in &f.rules {
+                let pieces: Vec<Piece> = r
+                    .pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Lit(s) if !r.case => Piece::Lit(s.to_lowercase()),
+                        p => p.clone(),
+                    })
+                    .collect();
+                let how = format!(
+                    "{:?} {:?} {} {} {} {} {:?}",
+                    r.scope, r.reach, r.at_start, r.at_end, r.case, r.sentence, r.shape
+                );
+                if let Some(first) = seen.insert(format!("{how} {pieces:?}"), r.line) {
+                    twice.push(format!(
+                        "{}:{} repeats line {first}: {}",
+                        f.origin, r.line, r.text
+                    ));
+                }
+            }
+        }
+        assert!(twice.is_empty(), "{}", twice.join("\n"));
+    }
 }
