@@ -632,6 +632,15 @@ mod tests {
             |i: u64, sink: &dyn Sink<u64>| {
                 started.fetch_add(1, Ordering::SeqCst);
                 if i == 0 {
+                    // Wait for the other worker to start (on a loaded
+                    // machine a fixed sleep alone was not always enough),
+                    // then give it time to run as far ahead as it may.
+                    let waited = std::time::Instant::now();
+                    while started.load(Ordering::SeqCst) < 2
+                        && waited.elapsed() < Duration::from_secs(20)
+                    {
+                        thread::sleep(Duration::from_millis(5));
+                    }
                     thread::sleep(Duration::from_millis(300));
                     *at_slow_end.lock().unwrap() = (
                         started.load(Ordering::SeqCst),
