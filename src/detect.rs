@@ -418,15 +418,21 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         // Most shapes take only short lines; prose lines are long. (Each
         // shape is asked only about lines within its bounds: its gate does
         // not test them again.)
-        let ids = if line.len() > shapes::SHORT_SHAPE {
-            &self.matcher.long_shapes
+        let (ids, kinds) = if line.len() > shapes::SHORT_SHAPE {
+            (&self.matcher.long_shapes, self.matcher.long_shape_kinds)
         } else {
-            &self.matcher.shapes
+            (&self.matcher.shapes, self.matcher.shape_kinds)
         };
+        // The gates, all at once; then the full tests of the shapes they
+        // let through, in rule order (the first match wins).
+        let passed = shapes::gates(&line, kinds);
+        if passed == 0 {
+            return None;
+        }
         ids.iter().copied().find(|&id| {
             self.matcher.rules[id as usize]
                 .shape
-                .is_some_and(|k| k.matches_line(&line))
+                .is_some_and(|k| passed & k.bit() != 0 && k.matches_text(&line))
         })
     }
 
