@@ -408,6 +408,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         if self.matcher.shapes.is_empty() || line.len() > 600 {
             return None;
         }
+        // Most long lines are paragraphs that end like sentences, which the
+        // shapes that take long lines reject at once: the features of the
+        // line that the others need are not computed for them.
+        if trimmed.len() > shapes::SHORT_SHAPE && shapes::long_line_takes_no_shape(trimmed) {
+            return None;
+        }
         // What the shapes' gates look at, computed once for all of them.
         let line = shapes::Line::of_trimmed(trimmed);
         // Most short lines are prose that no shape can take, as their
