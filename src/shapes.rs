@@ -314,12 +314,14 @@ impl<'a> Line<'a> {
 
     /// The features of a line already trimmed (`text::trim_range`).
     pub(crate) fn of_trimmed(bytes: &'a [u8]) -> Line<'a> {
-        let first = &bytes[..first_token_len(bytes)];
-        let word = if bytes.len() <= SHORT_SHAPE {
-            first_word(first)
-        } else {
-            None
+        let (first, word) = match first_token_ascii(bytes) {
+            Some((n, word)) => (&bytes[..n], word.map(|(lo, hi)| &bytes[lo..hi])),
+            None => {
+                let first = &bytes[..first_token_len(bytes)];
+                (first, first_word(first))
+            }
         };
+        let word = word.filter(|_| bytes.len() <= SHORT_SHAPE);
         Line {
             bytes,
             first,
@@ -378,6 +380,69 @@ impl<'a> Line<'a> {
             .text
             .get_or_init(|| std::str::from_utf8(self.bytes).ok())
     }
+}
+
+/// The first token of a trimmed line and its [`first_word`], when the token
+/// is ASCII and shorter than 8 bytes, as the first token of most lines is:
+/// `(first_token_len, first_word)`, with the word as a range of the line;
+/// else `None`.
+///
+/// The first 8 bytes (padded with spaces) are classed all at once, as the
+/// bytes of one `u64`, and the ends of the token and its word read off
+/// those classes: the loops that went byte by byte ended at a different
+/// place on every line. Over 400 new articles this has half the
+/// mispredicted branches of the loops (9K, from 19K) for 40 more
+/// instructions a line (190); 16 bytes at a time, as a `u128`, cost twice
+/// the instructions.
+fn first_token_ascii(s: &[u8]) -> Option<(usize, Option<(usize, usize)>)> {
+    // Each class is a mask with bit 7 of each byte set where the byte is in
+    // the class. No arithmetic below carries or borrows from one byte into
+    // the next: it is done on bytes of 0x7F or less, each with bit 7 set
+    // first where it subtracts.
+    const L: u64 = u64::MAX / 255;
+    const H: u64 = L << 7;
+    // (A line of 8 bytes or more, nearly every line, is read without a
+    // copy: `memcpy` is called through the PLT.)
+    let x = match s.first_chunk::<8>() {
+        Some(head) => u64::from_le_bytes(*head),
+        None => s
+            .iter()
+            .rev()
+            .fold((L * u64::from(b' ')) >> (8 * s.len()), |x, &b| {
+                x << 8 | u64::from(b)
+            }),
+    };
+    let ascii = !x & H;
+    let x7 = x & !H;
+    // The bytes of `v` (each 0x7F or less) that are `k` or more (`k` <= 0x80).
+    let ge = |v: u64, k: u8| ((v | H) - L * u64::from(k)) & H;
+    let eq = |k: u8| !(((x7 ^ (L * u64::from(k))) | H) - L) & H & ascii;
+    // The bytes before byte `i` (`i` < 8).
+    let below = |i: u32| (1u64 << (8 * i)) - 1;
+    let space = (eq(b' ') | ge(x7, b'\t') & !ge(x7, b'\r' + 1)) & ascii;
+    // The token ends at the first whitespace; a byte of 0x80 or more
+    // before it may be Unicode whitespace, or a curly quote: the long way.
+    let end = space | (x & H);
+    if end == 0 {
+        return None;
+    }
+    let at = end.trailing_zeros() / 8;
+    if space & (0x80 << (8 * at)) == 0 {
+        return None;
+    }
+    // Quotes, letters, then punctuation (quotes among it) to the end of the
+    // token; the whitespace at `at` ends each of these runs.
+    let quotes = (!(eq(b'"') | eq(b'\'')) & H).trailing_zeros() / 8;
+    let folded = x7 | (L * 0x20);
+    let alpha = ge(folded, b'a') & !ge(folded, b'z' + 1) & ascii;
+    let letters_end = (!alpha & H & !below(quotes)).trailing_zeros() / 8;
+    let digit = ge(x7, b'0') & !ge(x7, b'9' + 1);
+    let graphic = ge(x7, 0x21) & !ge(x7, 0x7f);
+    let punct = graphic & !alpha & !digit & !eq(b'+') & !eq(b'@') & ascii;
+    let rest = below(at) & !below(letters_end) & H;
+    let word = (letters_end > quotes && rest & !punct == 0)
+        .then_some((quotes as usize, letters_end as usize));
+    Some((at as usize, word))
 }
 
 /// Length of the first token of a trimmed line: `text::token_len` (which
@@ -1440,6 +1505,21 @@ mod tests {
                         prop_assert!(!ungated(k, &line), "{} on {:?}", name, line);
                     }
                 }
+            }
+        }
+
+        /// The first token and word found on the bytes of a `u64` are those
+        /// found byte by byte, where it finds them.
+        #[test]
+        fn first_token_ascii_agrees_with_the_loops(
+            line in "[a-zA-Z0-9 \t\"'“”’.,;!?+@/|(\\[\\]\u{a0}\u{7f}\u{1}-]{0,24}",
+        ) {
+            let (lo, hi) = text::trim_range(line.as_bytes());
+            let bytes = &line.as_bytes()[lo..hi];
+            if let Some((n, word)) = first_token_ascii(bytes) {
+                let first = &bytes[..first_token_len(bytes)];
+                prop_assert_eq!(n, first.len(), "{:?}", line);
+                prop_assert_eq!(word.map(|(lo, hi)| &bytes[lo..hi]), first_word(first), "{:?}", line);
             }
         }
 
