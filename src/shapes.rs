@@ -197,7 +197,7 @@ impl ShapeKind {
             // token and `(` off its start: that removes no `@` or `/`, and a
             // `www.` it starts with then starts the token after its `(`s.
             ShapeKind::LinkLine => {
-                first.iter().any(|&b| matches!(b, b'@' | b'/')) || {
+                line.link_mark || {
                     let mut t = first;
                     while let [b'(', rest @ ..] = t {
                         t = rest;
@@ -297,6 +297,9 @@ pub(crate) struct Line<'a> {
     /// was a fifth of the cost of asking a line of prose, which reaches
     /// neither test).
     word: Option<&'a [u8]>,
+    /// Whether the first token has an `@` or a `/`, as a handle or a link
+    /// has (see the gate of `link-line`).
+    link_mark: bool,
     /// The first token as text (`None` if it is not UTF-8), once a gate
     /// that looks at its words needs it.
     first_text: OnceCell<Option<&'a str>>,
@@ -314,11 +317,16 @@ impl<'a> Line<'a> {
 
     /// The features of a line already trimmed (`text::trim_range`).
     pub(crate) fn of_trimmed(bytes: &'a [u8]) -> Line<'a> {
-        let (first, word) = match first_token_ascii(bytes) {
-            Some((n, word)) => (&bytes[..n], word.map(|(lo, hi)| &bytes[lo..hi])),
+        let (first, word, link_mark) = match first_token_ascii(bytes) {
+            Some(t) => (
+                &bytes[..t.len],
+                t.word.map(|(lo, hi)| &bytes[lo..hi]),
+                t.link_mark,
+            ),
             None => {
                 let first = &bytes[..first_token_len(bytes)];
-                (first, first_word(first))
+                let mark = first.iter().any(|&b| matches!(b, b'@' | b'/'));
+                (first, first_word(first), mark)
             }
         };
         let word = word.filter(|_| bytes.len() <= SHORT_SHAPE);
@@ -326,6 +334,7 @@ impl<'a> Line<'a> {
             bytes,
             first,
             word,
+            link_mark,
             first_text: OnceCell::new(),
             text: OnceCell::new(),
         }
@@ -357,7 +366,7 @@ impl<'a> Line<'a> {
             || BUTTONS.contains_letters(w)
             // `link-line`: a link or a handle first (`@` is in no first
             // word's token, `/` may be).
-            || self.first.contains(&b'/')
+            || self.link_mark
             || w.eq_ignore_ascii_case(b"www")
             // `author-box`.
             || w == b"About";
@@ -382,9 +391,18 @@ impl<'a> Line<'a> {
     }
 }
 
+/// What [`first_token_ascii`] finds of the first token of a line.
+struct FirstToken {
+    /// [`first_token_len`].
+    len: usize,
+    /// [`first_word`], as a range of the line.
+    word: Option<(usize, usize)>,
+    /// Whether the token has an `@` or a `/` (`Line::link_mark`).
+    link_mark: bool,
+}
+
 /// The first token of a trimmed line and its [`first_word`], when the token
-/// is ASCII and shorter than 8 bytes, as the first token of most lines is:
-/// `(first_token_len, first_word)`, with the word as a range of the line;
+/// is ASCII and shorter than 8 bytes, as the first token of most lines is;
 /// else `None`.
 ///
 /// The first 8 bytes (padded with spaces) are classed all at once, as the
@@ -394,7 +412,7 @@ impl<'a> Line<'a> {
 /// mispredicted branches of the loops (9K, from 19K) for 40 more
 /// instructions a line (190); 16 bytes at a time, as a `u128`, cost twice
 /// the instructions.
-fn first_token_ascii(s: &[u8]) -> Option<(usize, Option<(usize, usize)>)> {
+fn first_token_ascii(s: &[u8]) -> Option<FirstToken> {
     // Each class is a mask with bit 7 of each byte set where the byte is in
     // the class. No arithmetic below carries or borrows from one byte into
     // the next: it is done on bytes of 0x7F or less, each with bit 7 set
@@ -442,7 +460,12 @@ fn first_token_ascii(s: &[u8]) -> Option<(usize, Option<(usize, usize)>)> {
     let rest = below(at) & !below(letters_end) & H;
     let word = (letters_end > quotes && rest & !punct == 0)
         .then_some((quotes as usize, letters_end as usize));
-    Some((at as usize, word))
+    let link_mark = (eq(b'@') | eq(b'/')) & below(at) != 0;
+    Some(FirstToken {
+        len: at as usize,
+        word,
+        link_mark,
+    })
 }
 
 /// Length of the first token of a trimmed line: `text::token_len` (which
@@ -1516,10 +1539,11 @@ mod tests {
         ) {
             let (lo, hi) = text::trim_range(line.as_bytes());
             let bytes = &line.as_bytes()[lo..hi];
-            if let Some((n, word)) = first_token_ascii(bytes) {
+            if let Some(t) = first_token_ascii(bytes) {
                 let first = &bytes[..first_token_len(bytes)];
-                prop_assert_eq!(n, first.len(), "{:?}", line);
-                prop_assert_eq!(word.map(|(lo, hi)| &bytes[lo..hi]), first_word(first), "{:?}", line);
+                prop_assert_eq!(t.len, first.len(), "{:?}", line);
+                prop_assert_eq!(t.link_mark, first.iter().any(|&b| matches!(b, b'@' | b'/')), "{:?}", line);
+                prop_assert_eq!(t.word.map(|(lo, hi)| &bytes[lo..hi]), first_word(first), "{:?}", line);
             }
         }
 
