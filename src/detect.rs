@@ -408,6 +408,12 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         if self.matcher.shapes.is_empty() || line.len() > 600 {
             return None;
         }
+        // Most long lines are paragraphs that end like sentences, which the
+        // shapes that take long lines reject at once: the features of the
+        // line that the others need are not computed for them.
+        if trimmed.len() > shapes::SHORT_SHAPE && shapes::long_line_takes_no_shape(trimmed) {
+            return None;
+        }
         // What the shapes' gates look at, computed once for all of them.
         let line = shapes::Line::of_trimmed(trimmed);
         // Most short lines are prose that no shape can take, as their
@@ -418,15 +424,21 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         // Most shapes take only short lines; prose lines are long. (Each
         // shape is asked only about lines within its bounds: its gate does
         // not test them again.)
-        let ids = if line.len() > shapes::SHORT_SHAPE {
-            &self.matcher.long_shapes
+        let (ids, kinds) = if line.len() > shapes::SHORT_SHAPE {
+            (&self.matcher.long_shapes, self.matcher.long_shape_kinds)
         } else {
-            &self.matcher.shapes
+            (&self.matcher.shapes, self.matcher.shape_kinds)
         };
+        // The gates, all at once; then the full tests of the shapes they
+        // let through, in rule order (the first match wins).
+        let passed = shapes::gates(&line, kinds);
+        if passed == 0 {
+            return None;
+        }
         ids.iter().copied().find(|&id| {
             self.matcher.rules[id as usize]
                 .shape
-                .is_some_and(|k| k.matches_line(&line))
+                .is_some_and(|k| passed & k.bit() != 0 && k.matches_text(&line))
         })
     }
 

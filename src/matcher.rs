@@ -124,6 +124,10 @@ pub(crate) struct Matcher {
     /// Those of `shapes` that can take a line longer than
     /// `shapes::SHORT_SHAPE`, in the same order.
     pub long_shapes: Vec<u32>,
+    /// The kinds of `shapes` and of `long_shapes`, as sets of
+    /// `ShapeKind::bit`s (see `shapes::gates`).
+    pub shape_kinds: u8,
+    pub long_shape_kinds: u8,
     /// Proves lines safe to skip; see `prefilter`.
     pub prefilter: Prefilter,
     /// This matcher among all built in the process (see [`LineMemo`]).
@@ -359,7 +363,7 @@ impl Matcher {
             group.extend(ids);
             share_tails(&mut rules, &group);
         }
-        let long_shapes = shapes
+        let long_shapes: Vec<u32> = shapes
             .iter()
             .copied()
             .filter(|&id| {
@@ -368,11 +372,20 @@ impl Matcher {
                     .is_some_and(|k| k.takes_long_lines())
             })
             .collect();
+        let kinds = |ids: &[u32]| {
+            ids.iter()
+                .filter_map(|&id| rules[id as usize].shape)
+                .fold(0, |set, k| set | k.bit())
+        };
+        let shape_kinds = kinds(&shapes);
+        let long_shape_kinds = kinds(&long_shapes);
         Ok(Matcher {
             ac,
             targets,
             rules,
             long_shapes,
+            shape_kinds,
+            long_shape_kinds,
             shapes,
             prefilter,
             id: MATCHER_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
