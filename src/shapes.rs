@@ -164,7 +164,7 @@ impl ShapeKind {
                     && match line.word {
                         // `bare` leaves the letters; the token is no
                         // separator and no number.
-                        Some(w) => NETWORKS.contains_letters(w),
+                        Some(w) => NETWORKS.contains_ascii(w),
                         None => line.first_text().is_none_or(|t| {
                             let b = bare(t);
                             is_separator(t)
@@ -183,7 +183,7 @@ impl ShapeKind {
             ShapeKind::Counter => match line.word {
                 // Letters (after quotes): no list number, no number, no
                 // punctuation alone; `bare` leaves the letters.
-                Some(w) => COUNTER_WORDS.contains_letters(w) && has_digit(bytes),
+                Some(w) => COUNTER_WORDS.contains_ascii(w) && has_digit(bytes),
                 None => {
                     has_digit(bytes)
                         && line
@@ -214,7 +214,7 @@ impl ShapeKind {
                     && match line.word {
                         // `button_bare` leaves the letters, or keeps quotes
                         // or punctuation, which no button word has.
-                        Some(w) => BUTTONS.contains_letters(w),
+                        Some(w) => BUTTONS.contains_ascii(w),
                         None => line.first_text().is_none_or(|t| {
                             let b = button_bare(t);
                             b.is_empty() || BUTTONS.contains(b)
@@ -371,9 +371,9 @@ impl<'a> Line<'a> {
         if !sentence_end {
             return false;
         }
-        let may_take_one = NETWORKS.contains_letters(w)
-            || COUNTER_WORDS.contains_letters(w)
-            || BUTTONS.contains_letters(w)
+        let may_take_one = NETWORKS.contains_ascii(w)
+            || COUNTER_WORDS.contains_ascii(w)
+            || BUTTONS.contains_ascii(w)
             // `link-line`: a link or a handle first (`@` is in no first
             // word's token, `/` may be).
             || self.link_mark
@@ -566,14 +566,8 @@ impl Words {
         }
     }
 
-    /// [`Words::contains`] of a token of ASCII letters ([`first_word`]).
-    #[inline]
-    fn contains_letters(&self, tok: &[u8]) -> bool {
-        debug_assert!(tok.iter().all(u8::is_ascii_alphabetic));
-        self.contains_ascii(tok)
-    }
-
-    /// [`Words::contains`] of an ASCII token, which is not empty.
+    /// [`Words::contains`] of an ASCII token, which is not empty (such as
+    /// the letters [`first_word`] finds).
     #[inline(always)]
     fn contains_ascii(&self, tok: &[u8]) -> bool {
         // ASCII lowercasing keeps the length and maps the first byte to

@@ -1028,13 +1028,29 @@ pub(crate) fn is_short(line: &[u8]) -> bool {
     s.len() <= SHORT_LEN as usize && !has_more_words(s, SHORT_WORDS as usize)
 }
 
+/// 1 for ASCII whitespace (space, and `\t` to `\r`), else 0: written with
+/// bit operations, so that the word counts below vectorise.
+#[inline(always)]
+fn ascii_ws(b: u8) -> u8 {
+    u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5)
+}
+
+/// How many of the pairs of `before` and `at` (byte by byte, as long as
+/// the shorter, at most 255) are ASCII whitespace followed by anything
+/// else: the words that start in `at`, summed in a byte.
+#[inline(always)]
+fn word_starts(before: &[u8], at: &[u8]) -> u8 {
+    before.iter().zip(at).fold(0u8, |n, (&a, &b)| {
+        n.wrapping_add(ascii_ws(a) & (ascii_ws(b) ^ 1))
+    })
+}
+
 /// The words of `s` when only ASCII whitespace splits them: word starts
 /// (whitespace, or the start, followed by anything else), counted without
 /// branches so that the loop vectorises. The same as `count_words` when
 /// `s` has no Unicode space.
 fn ascii_words(s: &[u8]) -> usize {
-    let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
-    let first = usize::from(s.first().is_some_and(|&b| ws(b) == 0));
+    let first = usize::from(s.first().is_some_and(|&b| ascii_ws(b) == 0));
     // Summed in bytes, so that the loop vectorises with the most lanes
     // (32-bit sums took four times the instructions), 255 pairs at a time,
     // so that a byte cannot overflow. A line of the 160 bytes `is_short`
@@ -1043,13 +1059,7 @@ fn ascii_words(s: &[u8]) -> usize {
     let starts: usize = a
         .chunks(255)
         .zip(b.chunks(255))
-        .map(|(a, b)| {
-            let n = a
-                .iter()
-                .zip(b)
-                .fold(0u8, |n, (&a, &b)| n.wrapping_add(ws(a) & (ws(b) ^ 1)));
-            usize::from(n)
-        })
+        .map(|(a, b)| usize::from(word_starts(a, b)))
         .sum();
     first + starts
 }
@@ -1065,17 +1075,12 @@ fn ascii_words_short(s: &[u8]) -> usize {
     if s.len() < 32 {
         return ascii_words(s);
     }
-    let ws = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
     // A space before the line, so that a word at its start counts as one
     // after whitespace, and spaces after it, which start no word.
     let mut buf = [b' '; N + 1];
     buf[1..=s.len()].copy_from_slice(s);
-    let starts = buf[..N]
-        .iter()
-        .zip(&buf[1..])
-        .fold(0u8, |n, (&a, &b)| n.wrapping_add(ws(a) & (ws(b) ^ 1)));
     // At most 80 words start in 160 bytes: a byte holds the count.
-    usize::from(starts)
+    usize::from(word_starts(&buf[..N], &buf[1..]))
 }
 
 /// `count_words(s) > n`, nearly: counting only ASCII whitespace, without
