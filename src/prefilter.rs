@@ -54,6 +54,7 @@
 
 use std::mem::take;
 
+use aho_corasick::{Span, packed};
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
 use crate::grams::Grams;
@@ -100,7 +101,23 @@ pub(crate) struct Prefilter {
     /// of an article cleaned with `clean_str` (one or two blocks an
     /// article: a last line without a line end is searched on its own).
     two_spaces: memmem::Finder<'static>,
+    /// Finds the lead bytes of the other sentinels (see [`Prefilter::scan`])
+    /// in one pass: Teddy (SIMD), with a pattern of one byte each. `None`
+    /// where the CPU has no Teddy.
+    sentinel_bytes: Option<packed::Searcher>,
 }
+
+/// The first bytes of the whitespace sentinels (see [`Prefilter::scan`])
+/// that are rare in English news text: tab, vertical tab, form feed, CR,
+/// and the lead bytes of NEL and NBSP (0xC2) and of the Unicode spaces of
+/// three bytes but those that 0xE2 leads (0xE1, 0xE3). Their low nybbles
+/// differ, so Teddy gives each a bucket and finds no other byte. One pass
+/// of Teddy over an article costs about what one `memchr` costs, and
+/// replaces three (`memchr3` and two `memchr2`): 1.8% fewer instructions
+/// an article, 1.2% for the stream. With 0xE2 among them, Teddy's restart
+/// at each of the few dozen curly quotes and dashes of an article cost 2.4%
+/// more instead.
+const SENTINEL_BYTES: [u8; 7] = [b'\t', 0x0b, 0x0c, b'\r', 0xc2, 0xe1, 0xe3];
 
 /// What start rules may begin with a given byte, looked up before any
 /// key is made: a line's first letter starts literals of two to five of
@@ -290,6 +307,10 @@ impl Prefilter {
             start_bytes,
             always,
             two_spaces: memmem::Finder::new(b"  "),
+            sentinel_bytes: packed::Config::new()
+                .builder()
+                .extend(SENTINEL_BYTES.iter().map(std::slice::from_ref))
+                .build(),
         }
     }
 
@@ -704,30 +725,41 @@ impl Prefilter {
         };
         // Sentinels: tab, vertical tab, form feed; a CR that is not part of
         // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); the Unicode
-        // spaces of three bytes (see `is_space3`); two spaces. 0xE2 also
-        // leads curly quotes and dashes, common in news text, so its hits
-        // are tested on the spot (`text::each_e2`); 0xE1 and 0xE3 are rare in
-        // English.
-        flags.extend(memchr3_iter(b'\t', 0x0b, 0x0c, block).map(sentinel));
-        for i in memchr2_iter(b'\r', 0xc2, block) {
-            let hit = match block[i] {
-                b'\r' => block.get(i + 1) != Some(&b'\n'),
-                _ => matches!(block.get(i + 1), Some(0x85 | 0xa0)),
-            };
-            if hit {
+        // spaces of three bytes (see `is_space3`); two spaces.
+        let is_sentinel = |i: usize| match block[i] {
+            b'\t' | 0x0b | 0x0c => true,
+            b'\r' => block.get(i + 1) != Some(&b'\n'),
+            0xc2 => matches!(block.get(i + 1), Some(0x85 | 0xa0)),
+            _ => is_space3(&block[i..]),
+        };
+        let mut each = |i: usize| {
+            if is_sentinel(i) {
                 flags.push(sentinel(i));
             }
+        };
+        // The first bytes that are rare in English news text, in one pass
+        // (see `SENTINEL_BYTES`).
+        match &self.sentinel_bytes {
+            Some(finder) => {
+                let mut from = 0;
+                while let Some(m) = finder.find_in(block, Span::from(from..block.len())) {
+                    each(m.start());
+                    from = m.start() + 1;
+                }
+            }
+            None => {
+                memchr3_iter(b'\t', 0x0b, 0x0c, block).for_each(&mut each);
+                memchr2_iter(b'\r', 0xc2, block).for_each(&mut each);
+                memchr2_iter(0xe1, 0xe3, block).for_each(&mut each);
+            }
         }
+        // 0xE2 also leads curly quotes and dashes, a few dozen an article:
+        // its own pass goes on from each hit directly, where Teddy restarts.
         text::each_e2(block, |i| {
             if is_space3(&block[i..]) {
                 flags.push(sentinel(i));
             }
         });
-        for i in memchr2_iter(0xe1, 0xe3, block) {
-            if is_space3(&block[i..]) {
-                flags.push(sentinel(i));
-            }
-        }
         flags.extend(self.two_spaces.find_iter(block).map(sentinel));
         sk.lower.clear();
         sk.lower.extend(block.iter().map(u8::to_ascii_lowercase));

@@ -121,6 +121,7 @@ const PIECES: &[&str] = &[
 
 const SPACES: &[&str] = &[
     " ", " ", " ", "", "  ", "\t", "\u{a0}", "\u{2009}", "\r", "\u{3000}", "\u{85}", "\x0c",
+    "\x0b", "\u{1680}", "\u{2028}", "\u{205f}", "\u{2019}", "\r\n",
 ];
 
 fn line() -> impl Strategy<Value = String> {
