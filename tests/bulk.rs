@@ -721,3 +721,56 @@ fn file_names_that_are_not_utf8_are_shown_with_replacements() {
         );
     }
 }
+
+/// Files named on the command line are not looked up before they are
+/// opened (no progress to show): a named pipe among them is found to be
+/// one by its worker, read to its end and cleaned in its turn, with a
+/// directory and a missing file reported as before.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_among_files_is_read_in_its_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    tree(
+        root,
+        &[
+            ("a.txt", article(1).as_bytes()),
+            ("b.txt", article(2).as_bytes()),
+        ],
+    );
+    std::fs::create_dir(root.join("sub")).unwrap();
+    let pipe = root.join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let piped = article(3);
+    for j in ["1", "2"] {
+        let writer = {
+            let (pipe, piped) = (pipe.clone(), piped.clone());
+            std::thread::spawn(move || std::fs::write(pipe, piped).unwrap())
+        };
+        let o = dejunk()
+            .current_dir(root)
+            .args(["-j", j, "a.txt", "pipe", "missing.txt", "sub", "b.txt"])
+            .output()
+            .unwrap();
+        writer.join().unwrap();
+        assert_eq!(o.status.code(), Some(1), "-j {j}: {}", stderr(&o));
+        let mut want = clean_bytes(article(1).as_bytes());
+        want.extend(clean_bytes(piped.as_bytes()));
+        want.extend(clean_bytes(article(2).as_bytes()));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&want),
+            "-j {j}"
+        );
+        let err = stderr(&o);
+        assert!(err.contains("dejunk: missing.txt: cannot open: "), "{err}");
+        assert!(
+            err.contains("dejunk: sub: is a directory (use -r to clean the files under it)"),
+            "{err}"
+        );
+    }
+}

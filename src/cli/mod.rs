@@ -82,7 +82,7 @@ pub fn run() -> i32 {
             out.display()
         ));
     }
-    let walk_opts = match walk_opts(&args) {
+    let mut walk_opts = match walk_opts(&args) {
         Ok(w) => w,
         Err(m) => return usage(&m),
     };
@@ -92,6 +92,9 @@ pub fn run() -> i32 {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bulk = args.recursive || args.output.is_some() || args.in_place || paths.len() > 1;
     let show_progress = !args.quiet && (bulk || args.jsonl) && io::stderr().is_terminal();
+    // Sizes are for the progress total; JSON Lines inputs are opened by
+    // `batches`, which needs the walk to have found them to be files.
+    walk_opts.sizes = show_progress || args.jsonl;
     let ctx = Ctx {
         cleaner,
         explain: args.explain,
@@ -296,6 +299,7 @@ fn walk_opts(args: &Args) -> Result<WalkOpts, String> {
             .collect(),
         output: args.output.clone(),
         in_place: args.in_place,
+        sizes: true,
     })
 }
 

@@ -96,6 +96,8 @@ impl Job {
     /// together; `None` when the input has no known end (stdin, a pipe).
     pub fn size(&self) -> Option<u64> {
         match self {
+            // Taken for a small file: one of a batch.
+            Job::Input(Input::File { unlooked: true, .. }) => Some(0),
             Job::Input(Input::File { size, .. }) => *size,
             Job::Input(Input::Stdin) => None,
             Job::Input(Input::Error { .. }) => Some(0),
@@ -581,6 +583,7 @@ impl Ctx {
                 explicit,
                 dest,
                 size,
+                ..
             } => (path, explicit, dest, size),
         };
         // (`to_string_lossy` writes what `display` would, without the
