@@ -1058,6 +1058,47 @@ mod tests {
         assert_eq!(found, Vec::<char>::new());
     }
 
+    /// The sentinels found by the one Teddy pass over their first bytes
+    /// are those the `memchr` passes find where Teddy is not available,
+    /// at every offset of text around each kind of whitespace.
+    #[test]
+    fn sentinel_passes_agree() {
+        let rules = rules_of("[line]\nAdvertisement\n");
+        let with = Prefilter::new(&rules);
+        if with.sentinel_bytes.is_none() {
+            eprintln!("skipped: no Teddy on this CPU, only the memchr passes run");
+            return;
+        }
+        let mut without = Prefilter::new(&rules);
+        without.sentinel_bytes = None;
+        let spaces = [
+            "\t", "\x0b", "\x0c", "\r", "\r\n", "\u{85}", "\u{a0}", "\u{c2}", "\u{1680}",
+            "\u{2000}", "\u{200a}", "\u{2028}", "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}",
+            "\u{2019}", "\u{2014}", "\u{e1}", "\u{3042}", "  ", " ",
+        ];
+        let sentinels = |pf: &Prefilter, text: &str| {
+            let mut sk = Skipper::default();
+            pf.scan(text.as_bytes(), 7, &mut sk);
+            sk.flags
+                .iter()
+                .filter(|f| f.trigger == SENTINEL)
+                .map(|f| f.at)
+                .collect::<Vec<_>>()
+        };
+        let mut seen = 0;
+        for a in spaces {
+            for b in spaces {
+                for pad in 0..40 {
+                    let text = format!("{}x{a}y{b}z\n", "w".repeat(pad));
+                    let got = sentinels(&with, &text);
+                    assert_eq!(got, sentinels(&without, &text), "{text:?}");
+                    seen += got.len();
+                }
+            }
+        }
+        assert!(seen > 10_000, "{seen} sentinels");
+    }
+
     fn rules_of(src: &str) -> Vec<Rule> {
         let rules = crate::patterns::parse("t.txt", "t", src).unwrap();
         let defs = rules
