@@ -13,6 +13,7 @@ mod summary;
 mod walk;
 mod work;
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -41,8 +42,9 @@ fn usage(msg: &str) -> i32 {
 }
 
 /// Runs the command; returns the exit code.
-pub fn run() -> i32 {
-    let mut args = match Args::parse_from_args(std::env::args_os().collect()) {
+/// Runs the command line `argv` (the program's name first).
+pub fn run(argv: Vec<OsString>) -> i32 {
+    let mut args = match Args::parse_from_args(argv) {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
