@@ -266,14 +266,11 @@ fn teddy_parts(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<(u32, usize)> {
         })
         .collect();
     let part = |&(i, at): &(u32, usize)| &tokens[i as usize][at..at + 3];
+    let low = |p: &(u32, usize)| part(p).iter().map(|b| b & 0xf).collect::<Vec<_>>();
     // Groups of parts whose first three bytes have the same low nybbles.
     let mut groups: Vec<Vec<(u32, usize)>> = Vec::new();
     for p in &parts {
-        let low = part(p).iter().map(|b| b & 0xf).collect::<Vec<_>>();
-        match groups
-            .iter_mut()
-            .find(|g| part(&g[0]).iter().map(|b| b & 0xf).eq(low.iter().copied()))
-        {
+        match groups.iter_mut().find(|g| low(&g[0]) == low(p)) {
             Some(g) => g.push(*p),
             None => groups.push(vec![*p]),
         }

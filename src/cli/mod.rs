@@ -41,8 +41,8 @@ fn usage(msg: &str) -> i32 {
     EXIT_USAGE
 }
 
-/// Runs the command; returns the exit code.
-/// Runs the command line `argv` (the program's name first).
+/// Runs the command line `argv` (the program's name first); returns the
+/// exit code.
 pub fn run(argv: Vec<OsString>) -> i32 {
     let mut args = match Args::parse_from_args(argv) {
         Ok(a) => a,
