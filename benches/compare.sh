@@ -15,11 +15,16 @@
 #
 # Output goes to a regular file for every tool: grep and cat take shortcuts
 # when writing to /dev/null. The file is removed before each timed run
-# (`start_timer`), not truncated by the run's redirection: truncating the
-# last run's 170 MB output costs ext4 about 90 ms, which would be timed as
-# part of the next tool (more than cat's own time, and 20 ms of every bulk
-# run). Corpus text is generated in a temporary directory and removed at
-# the end; none of it is committed.
+# (`fresh`), not truncated: truncating the last run's 170 MB output costs
+# ext4 about 90 ms, which would be timed as part of the next tool (more than
+# cat's own time, and 12 ms of every bulk run). Runs are timed by
+# benches/timed.py, from the tool's spawn to its exit: timing in the shell
+# would also count two forks of `date`, the subshell, and the expansion of
+# 11,648 file names in the bulk test (about 12 ms a run, the same for every
+# mode, which flattens the ratios). Peak RSS comes from /usr/bin/time, which
+# the one-thread runs go through (its fork and exec, under a millisecond, are
+# timed for every tool alike). Corpus text is generated in a temporary
+# directory and removed at the end; none of it is committed.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -39,11 +44,15 @@ trap 'rm -rf "$TMP"' EXIT
 
 cargo build --release --quiet
 
-# Removes the output files a timed run is about to write, then sets t0:
-# freeing the last run's output is not part of the next run.
-start_timer() {
+# Removes the output files a timed run is about to write: freeing the last
+# run's output is not part of the next run.
+fresh() {
     rm -f "$@"
-    t0=$(date +%s%N)
+}
+# One timed run: `timed OUT CMD... [--- OUT CMD...]` sets US, the wall time
+# in microseconds from spawn to exit.
+timed() {
+    US=$(python3 "$ROOT/benches/timed.py" "$@")
 }
 DEJUNK=$ROOT/target/release/dejunk
 EXTRA=()
@@ -131,10 +140,9 @@ declare -A TIME PEAK MEDIAN
 for i in $(seq "$RUNS"); do
     for name in "${TOOLS[@]}"; do
         cmd_of "$name"
-        start_timer "$TMP/out.txt"
-        /usr/bin/time -f '%M' -o "$TMP/rss" "${CMD[@]}" >"$TMP/out.txt"
-        t1=$(date +%s%N)
-        TIME[$name,$i]=$(( (t1 - t0) / 1000 ))
+        fresh "$TMP/out.txt"
+        timed "$TMP/out.txt" /usr/bin/time -f '%M' -o "$TMP/rss" "${CMD[@]}"
+        TIME[$name,$i]=$US
         r=$(tail -1 "$TMP/rss")
         (( r > ${PEAK[$name]:-0} )) && PEAK[$name]=$r
     done
@@ -211,17 +219,17 @@ EOF
 for f in "$TMP"/adv-*.txt; do
     name=$(basename "$f" .txt)
     name=${name#adv-}
-    start_timer "$TMP/out.txt"
-    "$DEJUNK" "${EXTRA[@]}" "$f" >"$TMP/out.txt"
-    t1=$(date +%s%N)
-    printf '%-14s %9.1f MB/s\n' "$name" "$(echo "$(stat -c %s "$f") * 1000 / ($t1 - $t0)" | bc -l)"
+    fresh "$TMP/out.txt"
+    timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" "$f"
+    printf '%-14s %9.1f MB/s\n' "$name" "$(echo "$(stat -c %s "$f") / $US" | bc -l)"
 done
 
 if (( BIG_GB > 0 )); then
     echo
     echo "== memory on a ${BIG_GB} GB stream (peak RSS must stay <= 16 MiB)"
     N=$(( BIG_GB * 1000000000 / $(stat -c %s "$TMP/one.txt") + 1 ))
-    start_timer "$TMP/out.txt"
+    fresh "$TMP/out.txt"
+    t0=$(date +%s%N)
     for _ in $(seq "$N"); do cat "$TMP/one.txt"; done |
         /usr/bin/time -f '%M' -o "$TMP/rss" "$DEJUNK" "${EXTRA[@]}" >"$TMP/out.txt"
     t1=$(date +%s%N)
@@ -254,26 +262,23 @@ EOF
     # journal) passes over their freed inodes one by one when it allocates
     # new ones, and creating files was measured 5x slower.
     bulk() {
-        local t0 t1
-        start_timer "$TMP/out.txt" "$TMP/out-a.txt" "$TMP/out-b.txt"
+        fresh "$TMP/out.txt" "$TMP/out-a.txt" "$TMP/out-b.txt"
         case $1 in
         stdout-j*)
-            (cd "$TMP/files" && "$DEJUNK" "${EXTRA[@]}" -q -j "${1#stdout-j}" ./*.txt >"$TMP/out.txt") ;;
+            cd "$TMP/files"
+            timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" -q -j "${1#stdout-j}" ./*.txt ;;
         tree-j*)
-            "$DEJUNK" "${EXTRA[@]}" -q -j "${1#tree-j}" -r "$TMP/files" -o "$TMP/tree-$1-$2" ;;
+            timed /dev/null "$DEJUNK" "${EXTRA[@]}" -q -j "${1#tree-j}" -r "$TMP/files" -o "$TMP/tree-$1-$2" ;;
         two)
-            (cd "$TMP/files" &&
-                { "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:0:HALF}" >"$TMP/out-a.txt" &
-                  "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:HALF}" >"$TMP/out-b.txt"
-                  wait; }) ;;
+            cd "$TMP/files"
+            timed "$TMP/out-a.txt" "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:0:HALF}" --- \
+                "$TMP/out-b.txt" "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:HALF}" ;;
         tree-two)
-            (cd "$TMP/files" &&
-                { "$DEJUNK" "${EXTRA[@]}" -q -j 1 -o "$TMP/tree-$1-$2" "${NAMES[@]:0:HALF}" &
-                  "$DEJUNK" "${EXTRA[@]}" -q -j 1 -o "$TMP/tree-$1-$2" "${NAMES[@]:HALF}"
-                  wait; }) ;;
+            cd "$TMP/files"
+            timed /dev/null "$DEJUNK" "${EXTRA[@]}" -q -j 1 -o "$TMP/tree-$1-$2" "${NAMES[@]:0:HALF}" --- \
+                /dev/null "$DEJUNK" "${EXTRA[@]}" -q -j 1 -o "$TMP/tree-$1-$2" "${NAMES[@]:HALF}" ;;
         esac
-        t1=$(date +%s%N)
-        echo $(( (t1 - t0) / 1000 ))
+        echo "$US"
     }
     MODES=(stdout-j1 stdout-j2 two tree-j1 tree-j2 tree-two)
     declare -A BT FPS
