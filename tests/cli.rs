@@ -31,6 +31,42 @@ fn stdin_to_stdout() {
     assert_eq!(stderr(&o), "", "a single input prints no summary");
 }
 
+/// A run counts removals per category only when it shows them: with
+/// `--stats` a single input has its table, `--explain` its notes, and the
+/// two together both; the output is the same every way.
+#[test]
+fn stats_and_explain_of_one_input() {
+    let input = b"Advertisement\n\nThe council voted.\n\nFollow us on Twitter\n";
+    let plain = run_stdin(&[], input);
+    let stats = run_stdin(&["--stats"], input);
+    let explain = run_stdin(&["--explain"], input);
+    let both = run_stdin(&["--stats", "--explain"], input);
+    for o in [&plain, &stats, &explain, &both] {
+        assert!(o.status.success());
+        assert_eq!(stdout(o), "The council voted.\n");
+    }
+    let table = |err: &str| {
+        err.lines()
+            .any(|l| l.starts_with("ads ") && l.contains(" 1 "))
+    };
+    let notes = |err: &str| err.contains("<stdin>:1: ads [line]");
+    assert!(
+        table(&stderr(&stats)) && !notes(&stderr(&stats)),
+        "{}",
+        stderr(&stats)
+    );
+    assert!(
+        notes(&stderr(&explain)) && !table(&stderr(&explain)),
+        "{}",
+        stderr(&explain)
+    );
+    assert!(
+        table(&stderr(&both)) && notes(&stderr(&both)),
+        "{}",
+        stderr(&both)
+    );
+}
+
 #[test]
 fn unreadable_missing_and_directory_inputs_fail_but_others_are_cleaned() {
     let dir = tempfile::tempdir().unwrap();

@@ -97,9 +97,11 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     // Sizes are for the progress total; JSON Lines inputs are opened by
     // `batches`, which needs the walk to have found them to be files.
     walk_opts.sizes = show_progress || args.jsonl;
+    let summarise = args.stats || (bulk && !args.quiet);
     let ctx = Ctx {
         cleaner,
         explain: args.explain,
+        counts: summarise || args.stats_json.is_some(),
         jsonl: args.jsonl.then(|| JsonlOpts {
             field: args.field.clone(),
             counts_field: args.counts_field.clone(),
@@ -132,7 +134,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
                 emit(job, size)
             };
             walk::walk(
-                &paths,
+                paths,
                 &walk_opts,
                 &mut |input| {
                     let to_stdout = matches!(
@@ -213,7 +215,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         return EXIT_INTERRUPTED;
     }
     let elapsed = start.elapsed();
-    if args.stats || (bulk && !args.quiet) {
+    if summarise {
         totals.print(elapsed, &ctx.progress);
     }
     let mut code = if totals.failed > 0 {

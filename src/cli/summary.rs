@@ -111,10 +111,15 @@ impl Totals {
         self.overlong_lines += s.overlong_lines;
         if let Some(d) = &s.decoding {
             self.replaced += d.replaced;
-            *self
-                .encodings
-                .entry(d.encoding.name().to_string())
-                .or_default() += 1;
+            // The name is copied only the first time: once per encoding,
+            // not once per file.
+            let name = d.encoding.name();
+            match self.encodings.get_mut(name) {
+                Some(n) => *n += 1,
+                None => {
+                    self.encodings.insert(name.to_string(), 1);
+                }
+            }
         }
     }
 

@@ -116,7 +116,7 @@ fn is_hidden(name: &OsStr) -> bool {
 
 /// Calls `emit` for every input, in order, until it returns false.
 pub fn walk(
-    paths: &[PathBuf],
+    paths: Vec<PathBuf>,
     opts: &WalkOpts,
     emit: &mut dyn FnMut(Input) -> bool,
     on_found: &dyn Fn(u64),
@@ -136,14 +136,14 @@ pub fn walk(
         if !opts.recursive && !opts.sizes {
             // A directory, a missing file or a pipe is found out by the
             // worker, with the same messages.
-            let rel = PathBuf::from(path.file_name().unwrap_or(path.as_os_str()));
-            let input = file_input(opts, &mut outputs, path.clone(), &rel, true, None, true);
+            let dest = opts.dest_for(named_rel(&path));
+            let input = file_input(&mut outputs, path, dest, true, None, true);
             if !emit(input) {
                 return;
             }
             continue;
         }
-        let meta = match std::fs::metadata(path) {
+        let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
             Err(e) => {
                 if !emit(Input::Error {
@@ -156,10 +156,9 @@ pub fn walk(
             }
         };
         if !meta.is_dir() {
-            // A file named on the command line keeps only its name under -o.
-            let rel = PathBuf::from(path.file_name().unwrap_or(path.as_os_str()));
             let size = meta.is_file().then_some(meta.len());
-            let input = file_input(opts, &mut outputs, path.clone(), &rel, true, size, false);
+            let dest = opts.dest_for(named_rel(&path));
+            let input = file_input(&mut outputs, path, dest, true, size, false);
             if matches!(input, Input::File { .. }) {
                 on_found(meta.len());
             }
@@ -239,16 +238,8 @@ pub fn walk(
             } else {
                 entry.metadata().ok().map(|m| m.len())
             };
-            let rel = rel.to_path_buf();
-            let input = file_input(
-                opts,
-                &mut outputs,
-                entry.into_path(),
-                &rel,
-                false,
-                size,
-                unlooked,
-            );
+            let dest = opts.dest_for(rel);
+            let input = file_input(&mut outputs, entry.into_path(), dest, false, size, unlooked);
             if matches!(input, Input::File { .. }) {
                 on_found(size.unwrap_or(0));
             }
@@ -259,18 +250,21 @@ pub fn walk(
     }
 }
 
+/// Where a file named on the command line goes under -o: its name alone.
+fn named_rel(path: &Path) -> &Path {
+    Path::new(path.file_name().unwrap_or(path.as_os_str()))
+}
+
 /// The input for a file, or an error if its output would clash with an
 /// earlier one's.
 fn file_input(
-    opts: &WalkOpts,
     outputs: &mut HashSet<PathBuf>,
     path: PathBuf,
-    rel: &Path,
+    dest: Dest,
     explicit: bool,
     size: Option<u64>,
     unlooked: bool,
 ) -> Input {
-    let dest = opts.dest_for(rel);
     if let Dest::File(out) = &dest
         && !outputs.insert(out.clone())
     {

@@ -29,6 +29,9 @@ pub const BATCH_BYTES: usize = 128 << 10;
 pub struct Ctx {
     pub cleaner: Cleaner,
     pub explain: bool,
+    /// Count removals per category: the run prints a summary or writes
+    /// the JSON one. (JSON Lines records count theirs in any case.)
+    pub counts: bool,
     pub jsonl: Option<JsonlOpts>,
     pub skip_bad_lines: bool,
     pub lossy: bool,
@@ -328,6 +331,30 @@ impl Fail {
     }
 }
 
+/// What a text cleaning reports removals to: the counts per category, if
+/// the run prints or writes them, and `--explain`. With neither, it wants
+/// no removals, and the cleaner builds none (each one's text is decoded,
+/// and its category looked up in the counts).
+struct Watch<'a, E> {
+    stats: Option<&'a mut Stats>,
+    explain: Option<E>,
+}
+
+impl<E: FnMut(&Removal<'_>)> Observer for Watch<'_, E> {
+    fn removal(&mut self, r: &Removal<'_>) {
+        if let Some(stats) = &mut self.stats {
+            stats.removal(r);
+        }
+        if let Some(explain) = &mut self.explain {
+            explain(r);
+        }
+    }
+
+    fn wants_removals(&self) -> bool {
+        self.stats.is_some() || self.explain.is_some()
+    }
+}
+
 /// What the stream cleaner produced.
 #[derive(Default)]
 struct Cleaned {
@@ -384,13 +411,13 @@ impl Ctx {
     ) -> Result<Cleaned, Fail> {
         match &self.jsonl {
             None => {
-                let mut explain = self.explainer(label, None, sink);
+                let watch = Watch {
+                    stats: self.counts.then_some(stats),
+                    explain: self.explain.then(|| self.explainer(label, None, sink)),
+                };
                 let summary = self
                     .cleaner
-                    .clean_reader_with(rdr, &mut *wtr, |r: &Removal<'_>| {
-                        stats.removal(r);
-                        explain(r);
-                    })
+                    .clean_reader_with(rdr, &mut *wtr, watch)
                     .map_err(|e| Fail::from_clean(e, out_name))?;
                 Ok(Cleaned {
                     summary: Some(summary),
@@ -586,10 +613,17 @@ impl Ctx {
                 ..
             } => (path, explicit, dest, size),
         };
-        // (`to_string_lossy` writes what `display` would, without the
-        // formatting machinery: once per file.)
-        let mut o = Outcome::new(path.to_string_lossy().into_owned());
-        let file = match File::open(&path) {
+        let opened = File::open(&path);
+        // Rewriting in place needs the path once more.
+        let in_place = matches!(dest, Dest::InPlace).then(|| path.clone());
+        // The label is what `display` would write. A UTF-8 path (most are)
+        // becomes it without a copy.
+        let label = path
+            .into_os_string()
+            .into_string()
+            .unwrap_or_else(|p| p.to_string_lossy().into_owned());
+        let mut o = Outcome::new(label);
+        let file = match opened {
             Ok(f) => f,
             Err(e) => {
                 o.fail(format!("cannot open: {e}"));
@@ -628,8 +662,10 @@ impl Ctx {
                 let Some(meta) = stat(&file, &mut o) else {
                     return Some(o);
                 };
+                // (`in_place` is set for this destination.)
+                let path = in_place.unwrap_or_default();
                 // Rewrite the file a symbolic link points to, not the link.
-                let target = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                let target = std::fs::canonicalize(&path).unwrap_or(path);
                 self.to_file(reader(file), &target, &meta, explicit, true, &mut o, sink);
                 true
             }
