@@ -774,3 +774,56 @@ fn a_named_pipe_among_files_is_read_in_its_turn() {
         );
     }
 }
+
+/// Standard input named among many files: whichever thread cleans it
+/// reads it (workers keep a copy of the table of open files, with the
+/// standard streams in it), in its place in the output, the same for any
+/// number of threads.
+#[test]
+fn standard_input_among_many_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..200).map(|i| format!("f{i:03}.txt")).collect();
+    let files: Vec<(String, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), article(i)))
+        .collect();
+    let entries: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_bytes()))
+        .collect();
+    tree(dir.path(), &entries);
+    let piped = "Advertisement\n\nFrom the pipe: the bridge opens in May.\n";
+    let mut want = Vec::new();
+    for (i, (_, text)) in files.iter().enumerate() {
+        if i == 120 {
+            want.extend(clean_bytes(piped.as_bytes()));
+        }
+        want.extend(clean_bytes(text.as_bytes()));
+    }
+    for threads in ["1", "2", "3"] {
+        let mut args: Vec<&str> = vec!["-q", "-j", threads];
+        for (i, n) in names.iter().enumerate() {
+            if i == 120 {
+                args.push("-");
+            }
+            args.push(n);
+        }
+        let mut child = dejunk()
+            .current_dir(dir.path())
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            input.write_all(piped.as_bytes()).unwrap();
+        }
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(o.stdout, want, "-j {threads}");
+    }
+}

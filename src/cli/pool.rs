@@ -335,6 +335,7 @@ where
     thread::scope(|s| {
         for _ in 1..threads {
             s.spawn(|| {
+                private_file_table();
                 while let Ok(batch) = take() {
                     run_batch(batch);
                 }
@@ -408,6 +409,29 @@ where
             run_batch(batch);
         }
     });
+}
+
+/// Gives the calling thread its own copy of the process's table of open
+/// files (Linux: `unshare(CLONE_FILES)`); elsewhere, nothing.
+///
+/// Threads that share one table pay for it on every file operation: the
+/// kernel counts a reference to the file for each `read` and `fstat` (and
+/// takes the file's position lock for each `read`), which a process with
+/// one thread skips, and every `open` and `close` takes the table's lock,
+/// whose cache line then moves between the cores. A started worker opens,
+/// reads and closes thousands of files of its own, and needs none that the
+/// caller opens later: its jobs hold paths, and the standard streams are
+/// in its copy. With its own table (and the caller left alone with the
+/// old one), `-j 2` over 11,648 files used 1.7% less CPU and took 1.3%
+/// less time, in 41 alternating rounds.
+fn private_file_table() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `unshare` only replaces this thread's reference to the file
+    // table with a copy; no memory of this process is touched. On failure
+    // the thread keeps the shared table, which works the same, if slower.
+    unsafe {
+        libc::unshare(libc::CLONE_FILES);
+    }
 }
 
 #[cfg(test)]
