@@ -975,6 +975,15 @@ pub(crate) fn is_held_card_trimmed(s: &[u8]) -> bool {
     if s.len() > SHORT_LEN as usize {
         return false;
     }
+    // A word takes a byte and the space after it one more: a line of `n`
+    // bytes has at most `(n + 1) / 2` words. With at most 16 and no full
+    // stop at its end, the line is a card line whatever the exact count;
+    // with at most 3, whatever its end. (Most short lines: no count, and
+    // no look for a Unicode space.)
+    let most = (s.len() + 1) / 2;
+    if most <= SHORT_WORDS as usize && (most < 4 || !ends_with_period(s)) {
+        return true;
+    }
     let ascii = ascii_words_short(s);
     if ascii > SHORT_WORDS as usize {
         return false;
@@ -1194,6 +1203,43 @@ mod tests {
         assert!(is_blank(" \u{a0}\u{2009}\t".as_bytes()));
         assert!(!is_blank(b" x "));
         assert_eq!(count_words("a  b\u{a0}c ".as_bytes()), 3);
+    }
+
+    /// The held-card test decides lines short enough by their length alone
+    /// (at most `(n + 1) / 2` words in `n` bytes): at its bounds it agrees
+    /// with the shape. Four words ending in a full stop are a statement,
+    /// three are not; seventeen words are too many, sixteen are not; a
+    /// no-break space splits words as a space does.
+    #[test]
+    fn held_card_lines_at_the_bounds_of_the_length_rule() {
+        let one_letter = |n: usize, sep: &str, end: &str| {
+            let mut v = vec!["a"; n].join(sep);
+            v.push_str(end);
+            v
+        };
+        let cases = [
+            (one_letter(3, " ", "."), true),
+            (one_letter(4, " ", "."), false),
+            (one_letter(4, "\u{a0}", "."), false),
+            (one_letter(4, " ", ".\""), false),
+            (one_letter(4, " ", "..."), true),
+            (one_letter(4, " ", ""), true),
+            (one_letter(16, " ", ""), true),
+            (one_letter(16, " ", "."), false),
+            (one_letter(17, " ", ""), false),
+            (one_letter(17, "\u{a0}", ""), false),
+            ("Photo".to_string(), true),
+            ("Ends.".to_string(), true),
+        ];
+        for (line, want) in cases {
+            let b = line.as_bytes();
+            assert_eq!(is_held_card_line(b), want, "{line:?}");
+            assert_eq!(
+                is_held_card_line(b),
+                is_short(b) && reference::shape_of(b).is_card_line(),
+                "{line:?}"
+            );
+        }
     }
 
     /// Past eight words `has_words` counts ASCII words in one pass when the
