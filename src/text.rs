@@ -980,7 +980,7 @@ pub(crate) fn is_held_card_trimmed(s: &[u8]) -> bool {
     // stop at its end, the line is a card line whatever the exact count;
     // with at most 3, whatever its end. (Most short lines: no count, and
     // no look for a Unicode space.)
-    let most = (s.len() + 1) / 2;
+    let most = s.len().div_ceil(2);
     if most <= SHORT_WORDS as usize && (most < 4 || !ends_with_period(s)) {
         return true;
     }
