@@ -402,7 +402,8 @@ impl Cleaner {
                     text,
                     offset,
                     ahead,
-                } => det.line(text, offset, ahead),
+                    ends_input,
+                } => det.line(text, offset, ahead, ends_input),
                 Event::Long { piece, first, last } => det.long(piece, first, last),
             };
             res.is_ok()
@@ -470,7 +471,8 @@ impl Cleaner {
                     text,
                     offset,
                     ahead,
-                } => det.line(text, offset, ahead),
+                    ends_input,
+                } => det.line(text, offset, ahead, ends_input),
                 Event::Long { piece, first, last } => det.long(piece, first, last),
             };
             res.map_err(CleanError::Write)?;
@@ -503,6 +505,54 @@ mod tests {
     fn cleaner_is_send_sync_and_cheap_to_clone() {
         fn check<T: Send + Sync + Clone>() {}
         check::<Cleaner>();
+    }
+
+    /// Lines read while more input is still to come see `ahead` end in the
+    /// middle of a line: the prefilter's block must stop at the last line
+    /// end then, and may take in an unfinished last line only once the
+    /// input has ended. Fed straight to the line reader in chunks of every
+    /// size (the decoder in front of it reads a small text whole), a credit
+    /// inside a line (a span found by the block search) is cut wherever the
+    /// chunks end, as in `clean_str`, and so is a last line without a line
+    /// end.
+    #[test]
+    fn a_block_takes_in_an_unfinished_line_only_at_the_end_of_the_input() {
+        use crate::lines::LineReader;
+        use crate::testutil::Trickle;
+        let c = Cleaner::new();
+        let inner = &*c.inner;
+        let doc = "The council met on Tuesday.\n\
+            The bridge (Photo: Jane Doe/Getty Images) will reopen in May.\n\
+            Repairs took a year and cost more than planned.\n\
+            The mayor said the bridge will reopen. (AP Photo/Jane Doe)";
+        let want = c.clean_str(doc);
+        assert_eq!(want.matches("Photo").count(), 0, "{want}");
+        for chunk in 1..=doc.len() {
+            let mut lines = LineReader::new(Trickle(doc.as_bytes(), chunk), inner.max_line, false);
+            let mut out = Vec::new();
+            let mut det = Detector::new(
+                &inner.matcher,
+                &inner.names,
+                inner.hold,
+                &mut out,
+                NoObserver,
+            );
+            while let Some(ev) = lines.next().unwrap() {
+                match ev {
+                    Event::Line {
+                        text,
+                        offset,
+                        ahead,
+                        ends_input,
+                    } => det.line(text, offset, ahead, ends_input),
+                    Event::Long { piece, first, last } => det.long(piece, first, last),
+                }
+                .unwrap();
+            }
+            det.finish().unwrap();
+            drop(det);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "chunks of {chunk}");
+        }
     }
 
     /// The summary counts every line read: blank, kept, removed and

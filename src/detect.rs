@@ -177,8 +177,15 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
     }
 
     /// One complete line (no terminator) at absolute byte `offset`; `ahead`
-    /// is the input buffered from the line on (see `lines::Event::Line`).
-    pub fn line(&mut self, line: &[u8], offset: u64, ahead: &[u8]) -> std::io::Result<()> {
+    /// is the input buffered from the line on, and `ends_input` says that it
+    /// runs to the end of the input (see `lines::Event::Line`).
+    pub fn line(
+        &mut self,
+        line: &[u8],
+        offset: u64,
+        ahead: &[u8],
+        ends_input: bool,
+    ) -> std::io::Result<()> {
         self.lineno += 1;
         if text::is_blank(line) {
             self.flush_held()?;
@@ -199,6 +206,7 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
                 (lo, hi),
                 offset,
                 ahead,
+                ends_input,
                 &mut self.bufs.skipper,
                 &mut self.bufs.hits,
             );
@@ -643,8 +651,13 @@ Story highlights
         let mut offset = 0;
         for line in doc.split('\n') {
             // `ahead`: the input from the line on, as the line reader gives it.
-            det.line(line.as_bytes(), offset, &doc.as_bytes()[offset as usize..])
-                .unwrap();
+            det.line(
+                line.as_bytes(),
+                offset,
+                &doc.as_bytes()[offset as usize..],
+                true,
+            )
+            .unwrap();
             offset += line.len() as u64 + 1;
         }
         det.finish().unwrap();

@@ -18,11 +18,14 @@ pub(crate) enum Event<'a> {
     /// A whole line, without its terminator. `offset` is the absolute byte
     /// offset of its first byte. `ahead` is everything buffered from that
     /// byte on (the line, its terminator, and maybe more lines), so that a
-    /// consumer can search many lines at once.
+    /// consumer can search many lines at once; `ends_input` says that it
+    /// runs to the end of the input, so that its last line is whole even
+    /// without a terminator.
     Line {
         text: &'a [u8],
         offset: u64,
         ahead: &'a [u8],
+        ends_input: bool,
     },
     /// A piece of an overlong line. `first` is set on the first piece,
     /// `last` on the final one (a line may be one piece with both set).
@@ -175,6 +178,7 @@ impl<R: Read> LineReader<R> {
             text: strip_cr(raw),
             offset: self.base + start as u64,
             ahead: &self.buf[start..self.end],
+            ends_input: self.eof,
         }
     }
 
@@ -258,6 +262,7 @@ pub(crate) fn for_each_in_slice(s: &[u8], max_line: usize, mut f: impl FnMut(Eve
                 text: strip_cr(raw),
                 offset: pos as u64,
                 ahead: &s[pos..],
+                ends_input: true,
             }
         };
         if !f(ev) {

@@ -326,7 +326,8 @@ impl Prefilter {
     /// `line` is a whole line at absolute `offset`, `trimmed` its range
     /// without leading and trailing whitespace (`text::trim_range`);
     /// `ahead` is the input buffered from the line's first byte on (at
-    /// least the line itself), so that many lines are searched at once.
+    /// least the line itself), so that many lines are searched at once;
+    /// `ends_input` says that it runs to the end of the input.
     ///
     /// Span hits are found here as the matcher finds them: every span rule
     /// has a trigger token inside its anchor, every occurrence of a token
@@ -343,6 +344,7 @@ impl Prefilter {
         trimmed: (usize, usize),
         offset: u64,
         ahead: &[u8],
+        ends_input: bool,
         sk: &mut Skipper,
         hits: &mut Vec<Hit>,
     ) -> bool {
@@ -351,7 +353,7 @@ impl Prefilter {
             return false;
         }
         if offset >= sk.scanned_to {
-            self.scan_ahead(line.len(), offset, ahead, sk);
+            self.scan_ahead(line.len(), offset, ahead, ends_input, sk);
         }
         while sk.flags.get(sk.next).is_some_and(|f| f.at < offset) {
             sk.next += 1;
@@ -702,12 +704,30 @@ impl Prefilter {
     }
 
     /// Searches the next block of input: from the current line's start up to
-    /// the last line end within `BLOCK` bytes (at least the whole line).
-    fn scan_ahead(&self, line_len: usize, offset: u64, ahead: &[u8], sk: &mut Skipper) {
+    /// the last line end within `BLOCK` bytes (at least the whole line), or
+    /// to the end of the input when it is within them.
+    ///
+    /// The last line of a text often has no line end (most of the corpus's
+    /// articles): it was searched as a block of its own, each of the
+    /// block's searches set up anew for it, and the first block was found
+    /// by a search back for the last line end. Both cost 2.5% of an article
+    /// (in turn, all 1,848 of 3-5 KB).
+    fn scan_ahead(
+        &self,
+        line_len: usize,
+        offset: u64,
+        ahead: &[u8],
+        ends_input: bool,
+        sk: &mut Skipper,
+    ) {
         let window = &ahead[..ahead.len().min(BLOCK.max(line_len))];
-        let end = match memchr::memrchr(b'\n', window) {
-            Some(nl) => (nl + 1).max(line_len),
-            None => line_len,
+        let end = if ends_input && window.len() == ahead.len() {
+            ahead.len()
+        } else {
+            match memchr::memrchr(b'\n', window) {
+                Some(nl) => (nl + 1).max(line_len),
+                None => line_len,
+            }
         };
         sk.flags.clear();
         sk.next = 0;
