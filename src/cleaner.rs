@@ -395,6 +395,7 @@ impl Cleaner {
             observer,
             take(&mut bufs.detect),
         );
+        det.whole_input(text.as_bytes());
         let mut res = Ok(());
         lines::for_each_in_slice(text.as_bytes(), inner.max_line, |ev| {
             res = match ev {

@@ -51,10 +51,12 @@ pub(crate) enum Verdict {
     Cut,
 }
 
-/// A line held in the window.
+/// A line held in the window: a copy of it, or (when the detector has the
+/// whole input, see [`Detector::whole_input`]) only where it is.
 #[derive(Debug, Default)]
 struct Held {
     text: Vec<u8>,
+    len: usize,
     lineno: u64,
     offset: u64,
     verdict: Option<Verdict>,
@@ -127,6 +129,9 @@ pub(crate) struct Detector<'m, W, O> {
     /// three times slower.
     lineno: u64,
     pub overlong: u64,
+    /// The whole input, when it is one slice that outlives the detector
+    /// (`clean_str`): held lines are then written from it, not copied.
+    whole: Option<&'m [u8]>,
 }
 
 impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
@@ -173,7 +178,17 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
             box_rule: 0,
             lineno: 0,
             overlong: 0,
+            whole: None,
         }
+    }
+
+    /// Tells the detector that `whole` is all of its input, lines at their
+    /// offsets in it. Held lines are then not copied, and are written from
+    /// it: a piece of `clean_str`'s input goes into its result without
+    /// being checked as UTF-8 again, where a copy is checked (a held line is
+    /// any short line, most of an article's).
+    pub fn whole_input(&mut self, whole: &'m [u8]) {
+        self.whole = Some(whole);
     }
 
     /// One complete line (no terminator) at absolute byte `offset`; `ahead`
@@ -279,7 +294,10 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
         if self.hold_max > 0 && text::is_held_card_trimmed(&line[lo..hi]) {
             let mut held = self.bufs.spare.pop().unwrap_or_default();
             held.text.clear();
-            held.text.extend_from_slice(line);
+            if self.whole.is_none() {
+                held.text.extend_from_slice(line);
+            }
+            held.len = line.len();
             held.lineno = self.lineno;
             held.offset = offset;
             held.verdict = Some(verdict);
@@ -485,7 +503,11 @@ impl<'m, W: Write, O: Observer> Detector<'m, W, O> {
 
     fn emit_held(&mut self, h: Held) -> std::io::Result<()> {
         let verdict = h.verdict.unwrap_or(Verdict::Keep);
-        let res = self.emit(&h.text, h.lineno, h.offset, verdict, &h.cuts);
+        let text = match self.whole {
+            Some(whole) => &whole[h.offset as usize..h.offset as usize + h.len],
+            None => &h.text[..],
+        };
+        let res = self.emit(text, h.lineno, h.offset, verdict, &h.cuts);
         self.bufs.spare.push(h);
         res
     }
