@@ -420,6 +420,22 @@ fn is_mostly_utf8(prefix: &[u8]) -> bool {
 /// See [`is_mostly_utf8`].
 const UTF8_PER_ERROR: usize = 8;
 
+impl<R: Read> crate::lines::Ends for DecodeReader<R> {
+    /// Nothing waits to be handed out, and the decoder has finished, or (on
+    /// the UTF-8 path, nearly all text) the input has ended, everything
+    /// read has been handed out, and no incomplete character is carried (it
+    /// would still become a U+FFFD).
+    fn at_end(&self) -> bool {
+        // (`done` may be set with decoded bytes still waiting in `pending`.)
+        self.ppos >= self.pending.len()
+            && (self.done
+                || (matches!(self.mode, Mode::Utf8)
+                    && self.eof
+                    && self.ipos == self.iend
+                    && self.carry_len == 0))
+    }
+}
+
 impl<R: Read> Read for DecodeReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
@@ -481,19 +497,55 @@ mod tests {
         }
     }
 
-    /// Reads with every combination of small source and sink chunks.
+    /// Reads with every combination of small source and sink chunks. Each
+    /// time the reader says that it has ended, the next read gives nothing.
     fn decode_chunked(bytes: &[u8], src: usize, dst: usize) -> String {
+        use crate::lines::Ends;
         let mut rdr = DecodeReader::new(Trickle(bytes, src), None);
         let mut out = Vec::new();
         let mut buf = vec![0u8; dst];
         loop {
+            let ended = rdr.at_end();
             let n = rdr.read(&mut buf).unwrap();
+            assert!(!ended || n == 0, "said it had ended, then read {n} bytes");
             if n == 0 {
                 break;
             }
             out.extend_from_slice(&buf[..n]);
         }
         String::from_utf8(out).unwrap()
+    }
+
+    /// A small text read whole (the sniffing reads to its end) is known to
+    /// have ended once it is all handed out, in UTF-8 or another encoding;
+    /// not while an incomplete character at its end is still to become a
+    /// U+FFFD.
+    #[test]
+    fn known_to_have_ended() {
+        use crate::lines::Ends;
+        let read_once = |bytes: &[u8]| {
+            let mut rdr = DecodeReader::new(Trickle(bytes, 3), None);
+            assert!(!rdr.at_end());
+            let mut buf = vec![0u8; 1024];
+            let n = rdr.read(&mut buf).unwrap();
+            let first = String::from_utf8(buf[..n].to_vec()).unwrap();
+            let ended = rdr.at_end();
+            let rest = rdr.read(&mut buf).unwrap();
+            (first, ended, rest, rdr.at_end())
+        };
+        assert_eq!(
+            read_once(b"one\ntwo"),
+            ("one\ntwo".to_string(), true, 0, true)
+        );
+        // (The incomplete character waits for more input, in case it comes.)
+        assert_eq!(
+            read_once(b"one\ntw\xe2\x80"),
+            ("one\ntw".to_string(), false, 3, true)
+        );
+        assert_eq!(
+            read_once(b"caf\xe9 and na\xefve"),
+            ("café and naïve".to_string(), true, 0, true)
+        );
     }
 
     #[test]

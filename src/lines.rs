@@ -39,6 +39,25 @@ pub(crate) enum Event<'a> {
 /// Extra room beyond the line limit, and the smallest read we ask for.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// A source of input that may know that it has nothing more before it is
+/// asked again.
+pub(crate) trait Ends: Read {
+    /// True when the next `read` would return no bytes: the input has
+    /// ended. False when that is not known.
+    fn at_end(&self) -> bool {
+        false
+    }
+}
+
+impl<R: Ends> Ends for &mut R {
+    fn at_end(&self) -> bool {
+        (**self).at_end()
+    }
+}
+
+#[cfg(test)]
+impl Ends for &[u8] {}
+
 /// Reads lines from any `Read`, in bounded memory: at most the line limit
 /// plus one read chunk.
 pub(crate) struct LineReader<R> {
@@ -65,7 +84,7 @@ pub(crate) enum ReadError {
     Nul(u64),
 }
 
-impl<R: Read> LineReader<R> {
+impl<R: Ends> LineReader<R> {
     #[cfg(test)]
     pub fn new(rdr: R, max_line: usize, quit_on_nul: bool) -> LineReader<R> {
         LineReader::with_buffer(rdr, max_line, quit_on_nul, Vec::new())
@@ -217,6 +236,12 @@ impl<R: Read> LineReader<R> {
                         return Err(ReadError::Nul(self.base + (self.end + i) as u64));
                     }
                     self.end += n;
+                    // A source that knows it has ended spares the read that
+                    // would say so, and the lines read so far learn that
+                    // they are the last (`Event::Line::ends_input`): a small
+                    // file's, which the decoder has read whole, make one
+                    // block for the prefilter.
+                    self.eof = self.rdr.at_end();
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -368,6 +393,7 @@ mod tests {
     #[test]
     fn memory_stays_bounded_on_a_huge_line() {
         struct Endless(usize);
+        impl Ends for Endless {}
         impl Read for Endless {
             fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
                 let n = buf.len().min(self.0);

@@ -6,6 +6,8 @@ use std::io::{self, Read};
 /// edges read through it.
 pub(crate) struct Trickle<'a>(pub &'a [u8], pub usize);
 
+impl crate::lines::Ends for Trickle<'_> {}
+
 impl Read for Trickle<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.0.len().min(self.1).min(buf.len());
