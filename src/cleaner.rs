@@ -539,16 +539,7 @@ mod tests {
                 NoObserver,
             );
             while let Some(ev) = lines.next().unwrap() {
-                match ev {
-                    Event::Line {
-                        text,
-                        offset,
-                        ahead,
-                        ends_input,
-                    } => det.line(text, offset, ahead, ends_input),
-                    Event::Long { piece, first, last } => det.long(piece, first, last),
-                }
-                .unwrap();
+                det.event(ev).unwrap();
             }
             det.finish().unwrap();
             drop(det);

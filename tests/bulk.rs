@@ -801,28 +801,19 @@ fn standard_input_among_many_files() {
         }
         want.extend(clean_bytes(text.as_bytes()));
     }
+    let paths: Vec<String> = names
+        .iter()
+        .map(|n| dir.path().join(n).to_string_lossy().into_owned())
+        .collect();
     for threads in ["1", "2", "3"] {
         let mut args: Vec<&str> = vec!["-q", "-j", threads];
-        for (i, n) in names.iter().enumerate() {
+        for (i, p) in paths.iter().enumerate() {
             if i == 120 {
                 args.push("-");
             }
-            args.push(n);
+            args.push(p);
         }
-        let mut child = dejunk()
-            .current_dir(dir.path())
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write;
-            let mut input = child.stdin.take().unwrap();
-            input.write_all(piped.as_bytes()).unwrap();
-        }
-        let o = child.wait_with_output().unwrap();
+        let o = run_stdin(&args, piped.as_bytes());
         assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(o.stdout, want, "-j {threads}");
     }
