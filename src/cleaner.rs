@@ -13,7 +13,7 @@ use crate::decode::DecodeReader;
 use crate::detect::{Buffers, Detector};
 use crate::edit::Editor;
 use crate::error::{BuildError, CleanError};
-use crate::lines::{self, Event, LineReader, ReadError};
+use crate::lines::{self, LineReader, ReadError};
 use crate::matcher::Matcher;
 use crate::patterns::{self, PatternFile};
 use crate::report::{NoObserver, Observer, Summary};
@@ -398,15 +398,7 @@ impl Cleaner {
         det.whole_input(text.as_bytes());
         let mut res = Ok(());
         lines::for_each_in_slice(text.as_bytes(), inner.max_line, |ev| {
-            res = match ev {
-                Event::Line {
-                    text,
-                    offset,
-                    ahead,
-                    ends_input,
-                } => det.line(text, offset, ahead, ends_input),
-                Event::Long { piece, first, last } => det.long(piece, first, last),
-            };
+            res = det.event(ev);
             res.is_ok()
         });
         // Gathering into a string cannot fail.
@@ -467,16 +459,7 @@ impl Cleaner {
                     return Err(CleanError::Binary { offset });
                 }
             };
-            let res = match ev {
-                Event::Line {
-                    text,
-                    offset,
-                    ahead,
-                    ends_input,
-                } => det.line(text, offset, ahead, ends_input),
-                Event::Long { piece, first, last } => det.long(piece, first, last),
-            };
-            res.map_err(CleanError::Write)?;
+            det.event(ev).map_err(CleanError::Write)?;
         }
         det.finish().map_err(CleanError::Write)?;
         let bytes_in = lines.bytes_read();
