@@ -98,8 +98,7 @@ pub(crate) struct Prefilter {
     always: bool,
     /// Finds two spaces, a sentinel. Made once: `memmem::find_iter` makes
     /// a searcher at every call, 200 to 450 instructions (callgrind), 0.3%
-    /// of an article cleaned with `clean_str` (one or two blocks an
-    /// article: a last line without a line end is searched on its own).
+    /// of an article cleaned with `clean_str` (one block an article).
     two_spaces: memmem::Finder<'static>,
     /// Finds the lead bytes of the other sentinels (see [`Prefilter::scan`])
     /// in one pass: Teddy (SIMD), with a pattern of one byte each. `None`
