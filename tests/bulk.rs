@@ -782,11 +782,8 @@ fn a_named_pipe_among_files_is_read_in_its_turn() {
 #[test]
 fn standard_input_among_many_files() {
     let dir = tempfile::tempdir().unwrap();
-    let names: Vec<String> = (0..200).map(|i| format!("f{i:03}.txt")).collect();
-    let files: Vec<(String, String)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.clone(), article(i)))
+    let files: Vec<(String, String)> = (0..200)
+        .map(|i| (format!("f{i:03}.txt"), article(i)))
         .collect();
     let entries: Vec<(&str, &[u8])> = files
         .iter()
@@ -801,9 +798,9 @@ fn standard_input_among_many_files() {
         }
         want.extend(clean_bytes(text.as_bytes()));
     }
-    let paths: Vec<String> = names
+    let paths: Vec<String> = files
         .iter()
-        .map(|n| dir.path().join(n).to_string_lossy().into_owned())
+        .map(|(n, _)| dir.path().join(n).to_string_lossy().into_owned())
         .collect();
     for threads in ["1", "2", "3"] {
         let mut args: Vec<&str> = vec!["-q", "-j", threads];
