@@ -1150,12 +1150,9 @@ pub(crate) fn each_e2(block: &[u8], found: impl FnMut(usize)) {
 }
 
 /// Is `s` led by a Unicode space whose UTF-8 starts with 0xE2 (U+2000 to
-/// U+200A, U+2028, U+2029, U+202F, U+205F)? [`ws_len`]'s cases for 0xE2.
+/// U+200A, U+2028, U+2029, U+202F, U+205F)?
 fn is_e2_space(s: &[u8]) -> bool {
-    matches!(
-        s,
-        [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..] | [0xe2, 0x81, 0x9f, ..]
-    )
+    s.first() == Some(&0xe2) && ws_len(s) > 0
 }
 
 /// Calls `found` with the offset of every Unicode space in `block` that
@@ -1192,51 +1189,22 @@ pub(crate) fn each_e2_space(block: &[u8], mut found: impl FnMut(usize)) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn e2_spaces_avx2(block: &[u8], found: &mut impl FnMut(usize)) -> usize {
-    use std::arch::x86_64::_mm256_movemask_epi8;
+    use std::arch::x86_64::*;
+    let splat = |b: u8| _mm256_set1_epi8(b as i8);
     let mut p = 0;
     while let Some(w) = block.get(p..p + 34) {
-        let (b0, b1, b2) = avx2::load3(w);
-        let mut bits = _mm256_movemask_epi8(avx2::e2_space_lanes(b0, b1, b2)) as u32;
-        while bits != 0 {
-            found(p + bits.trailing_zeros() as usize);
-            bits &= bits - 1;
-        }
-        p += 32;
-    }
-    p
-}
-
-/// Vector pieces that test 32 offsets of a text at once (AVX2).
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod avx2 {
-    use std::arch::x86_64::*;
-
-    /// The 32 bytes at the start of `w`, and the 32 from its second and
-    /// from its third byte: lane `i` of the three holds `w[i]`, `w[i + 1]`
-    /// and `w[i + 2]`, the first three bytes of a character at offset `i`.
-    /// `w` must hold 34 bytes or more (a bounds check otherwise panics).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(crate) fn load3(w: &[u8]) -> (__m256i, __m256i, __m256i) {
-        let w = &w[..34];
+        // Lane `i` of `b0`, `b1` and `b2` holds `w[i]`, `w[i + 1]` and
+        // `w[i + 2]`: the first three bytes of a character at `p + i`.
         // SAFETY: `w` holds 34 bytes, so the three loads of 32 bytes, from
         // its first, second and third byte, read inside it; `loadu` takes
         // any alignment.
-        unsafe {
+        let (b0, b1, b2) = unsafe {
             (
                 _mm256_loadu_si256(w.as_ptr().cast()),
                 _mm256_loadu_si256(w[1..].as_ptr().cast()),
                 _mm256_loadu_si256(w[2..].as_ptr().cast()),
             )
-        }
-    }
-
-    /// All ones in the lanes where `b0`, `b1` and `b2` (see [`load3`])
-    /// start a Unicode space led by 0xE2 ([`super::is_e2_space`]).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(crate) fn e2_space_lanes(b0: __m256i, b1: __m256i, b2: __m256i) -> __m256i {
-        let splat = |b: u8| _mm256_set1_epi8(b as i8);
+        };
         let lead = _mm256_cmpeq_epi8(b0, splat(0xe2));
         // After E2 80: 80 to 8A (00 to 0A once 0x80 is taken off, compared
         // unsigned), A8 or A9 (A8 with its last bit cleared), or AF.
@@ -1253,8 +1221,15 @@ pub(crate) mod avx2 {
             _mm256_cmpeq_epi8(b1, splat(0x81)),
             _mm256_cmpeq_epi8(b2, splat(0x9f)),
         );
-        _mm256_and_si256(lead, _mm256_or_si256(after80, after81))
+        let spaces = _mm256_and_si256(lead, _mm256_or_si256(after80, after81));
+        let mut bits = _mm256_movemask_epi8(spaces) as u32;
+        while bits != 0 {
+            found(p + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+        p += 32;
     }
+    p
 }
 
 /// The most bytes (trimmed) and words of a short line.
