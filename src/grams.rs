@@ -466,7 +466,7 @@ fn window_cost(w: &[u8], common_hashes: &[u32]) -> f64 {
 }
 
 /// Rough frequency of a byte in lowercased English prose, per thousand.
-fn freq(b: u8) -> f64 {
+pub(crate) fn freq(b: u8) -> f64 {
     match b {
         b' ' => 180.0,
         b'e' => 100.0,
