@@ -9,7 +9,9 @@
 //! KiB, so it stays in the L1 cache) where every token has set the bits of its
 //! four windows. Only where a bit is set are the tokens with that window
 //! compared. Each token uses the four consecutive windows least likely in
-//! English text (rare letters and punctuation beat `e`, `t` and spaces), so
+//! scraped-article text, by how often each occurs in the corpus
+//! ([`WINDOW_COUNTS`], the 4,096 most common windows; the others rated by
+//! their bytes, rare letters and punctuation below `e`, `t` and spaces), so
 //! that bits are rarely set by prose.
 //!
 //! The inner loop is a load, a multiply, a shift and a bit test per four
@@ -26,6 +28,9 @@
 
 use aho_corasick::{Span, packed};
 use memchr::memmem;
+
+mod window_counts;
+use window_counts::WINDOW_COUNTS;
 
 const TABLE_BITS: u32 = 17;
 const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
@@ -75,14 +80,10 @@ impl Grams {
         let mut table = Box::new([0u64; TABLE_WORDS]);
         let mut windows = Vec::new();
         let mut short_ids = Vec::new();
-        let mut common: Vec<u32> = COMMON_WINDOWS
-            .iter()
-            .map(|w| hash(u32::from_le_bytes(**w)))
-            .collect();
-        common.sort_unstable();
+        let costs = WindowCosts::new();
         for (i, t) in tokens.iter().enumerate() {
             assert!(!t.is_empty(), "empty token");
-            let Some(first) = rarest_windows(t, &common) else {
+            let Some(first) = rarest_windows(t, &costs) else {
                 short_ids.push(i as u32);
                 continue;
             };
@@ -320,11 +321,11 @@ fn teddy_parts(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<(u32, usize)> {
 /// Slim Teddy's buckets (eight: see [`teddy_parts`]).
 const TEDDY_BUCKETS: usize = 8;
 
-/// The three-byte windows of [`COMMON_WINDOWS`], sorted.
+/// The three-byte windows of the [`COMMON`] most common windows, sorted.
 fn common_trigrams() -> Vec<[u8; 3]> {
-    let mut out: Vec<[u8; 3]> = COMMON_WINDOWS
+    let mut out: Vec<[u8; 3]> = WINDOW_COUNTS[..COMMON]
         .iter()
-        .flat_map(|w| [[w[0], w[1], w[2]], [w[1], w[2], w[3]]])
+        .flat_map(|(w, _)| [[w[0], w[1], w[2]], [w[1], w[2], w[3]]])
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -400,68 +401,83 @@ fn hash(w: u32) -> u32 {
 }
 
 /// The offset of the `STRIDE` consecutive windows of `token` least likely
-/// in English text, by the sum of their [`window_cost`]; `None` when the
-/// token is too short, or when every such run has one of the most common
-/// windows (`get the`): such tokens are searched on their own. `common`
-/// holds the hashes of [`COMMON_WINDOWS`], sorted.
-fn rarest_windows(token: &[u8], common: &[u32]) -> Option<usize> {
+/// in the text, by the sum of their [`WindowCosts::cost`]; `None` when the
+/// token is too short, or when every such run has one of the [`COMMON`]
+/// most common windows or shares its bit (`get the`): such tokens are
+/// searched on their own.
+fn rarest_windows(token: &[u8], costs: &WindowCosts) -> Option<usize> {
     if token.len() < MIN_LEN {
         return None;
     }
-    let costs: Vec<f64> = token.windows(4).map(|w| window_cost(w, common)).collect();
+    let costs: Vec<f64> = token.windows(4).map(|w| costs.cost(w)).collect();
     let run = |at: usize| -> f64 { costs[at..at + STRIDE].iter().sum() };
     (0..=token.len() - MIN_LEN)
         .min_by(|&a, &b| run(a).total_cmp(&run(b)))
         .filter(|&at| run(at) < COMMON_COST)
 }
 
-/// The 256 most common four-byte windows of lowercased English news prose
-/// (counted over the scraped-article corpus, most common first). Together
-/// they make up a fifth of all windows of prose, so a token window among
-/// them would be looked at all the time; the byte-frequency model alone
-/// rates some of them (` the`) as rare.
-const COMMON_WINDOWS: [&[u8; 4]; 256] = [
-    b" the", b"the ", b"ing ", b"and ", b" and", b" to ", b" of ", b" in ", b"her ", b" tha",
-    b"hat ", b"that", b" her", b" for", b"with", b" wit", b" on ", b"ith ", b"his ", b"n th",
-    b"for ", b"t th", b" she", b" was", b" is ", b"tion", b"d th", b"ther", b"was ", b"she ",
-    b" you", b"ng t", b"he s", b"ed t", b"e th", b" thi", b"ted ", b"out ", b"s th", b"ter ",
-    b"f th", b"e to", b"of t", b"ting", b" it ", b" at ", b"ion ", b" as ", b"d to", b"in t",
-    b" his", b"he w", b"s an", b"r th", b" hav", b" sta", b" he ", b"ave ", b"ere ", b"he c",
-    b"ent ", b"this", b"ng a", b"atio", b"thin", b"you ", b", an", b"on t", b" sho", b"nd t",
-    b" be ", b"have", b"e of", b"at t", b"but ", b"e an", b"ight", b", th", b"een ", b"ever",
-    b"g th", b"they", b"are ", b"er t", b" not", b"lly ", b" has", b" con", b"here", b"e in",
-    b"ment", b"one ", b"ed a", b"hing", b"to t", b"nce ", b" but", b"ding", b"ally", b" fro",
-    b"all ", b"has ", b" rea", b" new", b" com", b"s to", b"heir", b" eve", b"from", b"e wa",
-    b" all", b"o th", b"he p", b"hen ", b"ring", b" abo", b"rom ", b"abou", b"s a ", b"bout",
-    b"thei", b" are", b"red ", b"er a", b"eir ", b"our ", b"time", b"e co", b" out", b"t to",
-    b" whe", b" who", b"king", b"hey ", b"ore ", b"year", b"s of", b" 201", b" pro", b"he f",
-    b"ill ", b"s in", b"ould", b" whi", b"othe", b"just", b"not ", b" cou", b"star", b"e re",
-    b"t of", b"he t", b"he a", b"e ha", b"like", b" by ", b"ver ", b"in a", b". th", b"g to",
-    b" a s", b"ght ", b"est ", b" wor", b"as a", b"er, ", b"he m", b" jus", b", wh", b" an ",
-    b"ust ", b" pre", b" lik", b"to b", b"he b", b"he r", b"old ", b"son ", b" tim", b" mar",
-    b" wil", b"n a ", b"ions", b"show", b"ess ", b"who ", b"some", b"when", b"d in", b" sai",
-    b"will", b" mor", b"port", b"ough", b"very", b" int", b"to s", b"how ", b"said", b"e be",
-    b"ome ", b"n an", b"e a ", b"d a ", b"er s", b"fter", b"nd s", b"nd a", b"h th", b"more",
-    b"t wa", b"afte", b"new ", b" so ", b"ut t", b"or t", b" we ", b" bee", b" one", b"e sh",
-    b" cha", b"ate ", b" my ", b" had", b"uld ", b"real", b"been", b"he d", b"ers ", b" see",
-    b"ike ", b" get", b"sing", b"he h", b" som", b"d he", b"s be", b" act", b" can", b" yea",
-    b"on a", b" up ", b"what", b" par", b"ple ", b"over", b"nd h", b"nd i", b"ress", b"had ",
-    b"ive ", b" aft", b"ed o", b"es a", b"e st", b"sed ",
-];
+/// How many of [`WINDOW_COUNTS`] count as common: the 256 most common
+/// windows make up a fifth of all windows of the text (` the`, `ing `,
+/// `tion`), so a token window among them, or sharing a bit with one,
+/// would be looked at all the time.
+const COMMON: usize = 256;
 
-/// Above any product of four byte frequencies (180^4 is about 1e9).
+/// Above the count of any window (the most common, ` the`, is under
+/// 2^19 in 2^25).
 const COMMON_COST: f64 = 1e12;
 
-/// The relative likelihood of window `w` in English prose: the product of
-/// rough byte frequencies, raised for the most common windows and for those
-/// that share their bit in the table (`common_hashes`, sorted).
-fn window_cost(w: &[u8], common_hashes: &[u32]) -> f64 {
-    let base: f64 = w.iter().map(|&b| freq(b)).product();
-    // A window that hashes like a common one sets the same bit.
-    if common_hashes.binary_search(&hash(window(w, 0))).is_ok() {
-        base + COMMON_COST
-    } else {
-        base
+/// The highest product of four [`freq`]s (four spaces).
+const MAX_FREQ_PRODUCT: f64 = 180.0 * 180.0 * 180.0 * 180.0;
+
+/// How often the search would look at a token's window: built once per
+/// [`Grams::new`] from [`WINDOW_COUNTS`].
+struct WindowCosts {
+    /// For each hash of a listed window, sorted: the summed counts of the
+    /// listed windows with that hash, and whether one of them is common.
+    bits: Vec<(u32, f64, bool)>,
+    /// The count of the least common listed window.
+    least: f64,
+}
+
+impl WindowCosts {
+    fn new() -> WindowCosts {
+        // Sorted as one word each: `hash << 32 | common << 31 | count`.
+        let mut keys: Vec<u64> = WINDOW_COUNTS
+            .iter()
+            .enumerate()
+            .map(|(i, (w, n))| {
+                let h = u64::from(hash(u32::from_le_bytes(**w)));
+                h << 32 | u64::from(i < COMMON) << 31 | u64::from(*n)
+            })
+            .collect();
+        keys.sort_unstable();
+        let mut bits: Vec<(u32, f64, bool)> = Vec::with_capacity(keys.len());
+        for k in keys {
+            let (h, common, n) = ((k >> 32) as u32, k >> 31 & 1 == 1, (k & 0x7fff_ffff) as f64);
+            match bits.last_mut() {
+                Some(last) if last.0 == h => {
+                    last.1 += n;
+                    last.2 |= common;
+                }
+                _ => bits.push((h, n, common)),
+            }
+        }
+        let least = WINDOW_COUNTS.last().map_or(1.0, |(_, n)| f64::from(*n));
+        WindowCosts { bits, least }
+    }
+
+    /// How often the text sets the bit of window `w`: the counts of the
+    /// listed windows with its hash (its own among them, when it is
+    /// listed), plus an estimate from its bytes, below the least listed
+    /// count, of how often it occurs itself (all that counts when it is not
+    /// listed), plus [`COMMON_COST`] when a common window has its bit.
+    fn cost(&self, w: &[u8]) -> f64 {
+        let (shared, common) = match self.bits.binary_search_by_key(&hash(window(w, 0)), |b| b.0) {
+            Ok(i) => (self.bits[i].1, self.bits[i].2),
+            Err(_) => (0.0, false),
+        };
+        let own = w.iter().map(|&b| freq(b)).product::<f64>() / MAX_FREQ_PRODUCT * self.least;
+        shared + own + if common { COMMON_COST } else { 0.0 }
     }
 }
 
@@ -499,6 +515,89 @@ pub(crate) fn freq(b: u8) -> f64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The window counts are a ranking: most common first, each window
+    /// once, ` the` on top.
+    #[test]
+    fn window_counts_are_ranked() {
+        assert!(WINDOW_COUNTS.windows(2).all(|p| p[0].1 >= p[1].1));
+        let mut ws: Vec<&[u8; 4]> = WINDOW_COUNTS.iter().map(|(w, _)| *w).collect();
+        ws.sort_unstable();
+        ws.dedup();
+        assert_eq!(ws.len(), WINDOW_COUNTS.len());
+        assert_eq!(WINDOW_COUNTS[0].0, b" the");
+    }
+
+    /// Where the corpus is at hand, the counts are what
+    /// `benches/window_counts.py` makes of it: the same windows in the same
+    /// order (most common first, then by bytes), with the same counts.
+    #[test]
+    fn window_counts_are_those_of_the_corpus() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/bulk.jsonl");
+        let Ok(corpus) = std::fs::read_to_string(&path) else {
+            eprintln!("skipped: {} not found", path.display());
+            return;
+        };
+        let texts: Vec<String> = corpus
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+                v["text"].as_str().expect("a text").to_string()
+            })
+            .collect();
+        let text = texts.join("\n").to_ascii_lowercase().into_bytes();
+        let mut counts: std::collections::HashMap<[u8; 4], u32> = Default::default();
+        for w in text.windows(4) {
+            *counts.entry(w.try_into().expect("four bytes")).or_default() += 1;
+        }
+        let mut top: Vec<([u8; 4], u32)> = counts.into_iter().collect();
+        top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.truncate(WINDOW_COUNTS.len());
+        let listed: Vec<([u8; 4], u32)> = WINDOW_COUNTS.iter().map(|(w, n)| (**w, *n)).collect();
+        assert!(
+            top == listed,
+            "src/grams/window_counts.rs is not what the corpus gives: regenerate it with \
+             `python3 benches/window_counts.py > src/grams/window_counts.rs`"
+        );
+    }
+
+    /// A token's windows are taken where the text has them least: in `let
+    /// us know on twitter`, not `know` (11,529 in the corpus), which the
+    /// bytes alone rate rare (a `k`); a window that shares its bit with a
+    /// listed one costs that one's count too; a common window or one that
+    /// shares its bit costs more than any count.
+    #[test]
+    fn windows_are_rated_by_their_counts() {
+        let costs = WindowCosts::new();
+        let count = |w: &[u8; 4]| {
+            let (_, n) = WINDOW_COUNTS.iter().find(|(x, _)| *x == w).expect("listed");
+            f64::from(*n)
+        };
+        let token = b"let us know on twitter";
+        let at = rarest_windows(token, &costs).expect("a rare run");
+        assert!(
+            !token[at..at + MIN_LEN]
+                .windows(4)
+                .any(|w| w == b"know" || w == b" kno")
+        );
+        assert!(costs.cost(b"know") >= count(b"know"));
+        assert!(costs.cost(b" the") >= COMMON_COST);
+        // A window that is not listed, with the bit of one that is.
+        let listed = u32::from_le_bytes(*WINDOW_COUNTS[COMMON].0);
+        let twin = (0..u32::MAX)
+            .find(|&x| {
+                hash(x) == hash(listed)
+                    && !WINDOW_COUNTS
+                        .iter()
+                        .any(|(w, _)| u32::from_le_bytes(**w) == x)
+            })
+            .expect("a window with the same bit");
+        assert!(costs.cost(&twin.to_le_bytes()) >= count(WINDOW_COUNTS[COMMON].0));
+        // Not listed, no shared bit: rated by its bytes, below any count.
+        let rare = costs.cost(b"zqxj");
+        assert!(rare < costs.least, "{rare}");
+    }
 
     fn naive(tokens: &[Vec<u8>], hay: &[u8]) -> Vec<(u32, usize)> {
         let mut out = Vec::new();
