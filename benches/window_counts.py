@@ -3,7 +3,7 @@
 scraped-article text, ASCII-lowercased, with their counts.
 
 The counts rank where a token of the prefilter is looked for (see
-`grams::window_cost`); they are statistics of the corpus, not its text.
+`grams::WindowCosts::cost`); they are statistics of the corpus, not its text.
 
 Usage: python3 benches/window_counts.py [CORPUS.jsonl] [N] > src/grams/window_counts.rs
 (defaults: ../shared/corpus/bulk.jsonl, 4096)
