@@ -12,7 +12,9 @@
 
 use std::cmp::Reverse;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 
 use crate::error::BuildError;
 use crate::patterns::{Hole, Piece, Reach, RuleDef, Scope, ShapeKind};
@@ -117,8 +119,8 @@ pub(crate) const SENTINELS: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct Matcher {
     /// Finds a window of [`KEY_WINDOW`] bytes of every key (see
-    /// [`key_window`]).
-    ac: AhoCorasick,
+    /// [`key_window`]); walked a byte at a time in [`Matcher::scan`].
+    ac: DFA,
     /// Per pattern of `ac`: the keys that hold it, each as `(key, offset
     /// of the window in it)`.
     windows: Vec<Holders>,
@@ -354,9 +356,9 @@ impl Matcher {
         // the few lines that reach the matcher costs little. Its patterns
         // are a window of each key, so that it is small enough to be a DFA.
         let (window_pats, windows) = key_windows(&patterns);
-        let ac = AhoCorasickBuilder::new()
+        let ac = aho_corasick::dfa::Builder::new()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(&window_pats)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
         let prefilter = Prefilter::new(&rules);
@@ -447,40 +449,73 @@ impl Matcher {
         sort_hits(hits);
     }
 
+    /// The keys with window `window`, found at `at` of `lower` (`hay`
+    /// lowercased): each is compared where the window puts it (one
+    /// occurrence of a key is one of its window), and the rules of those
+    /// there are verified. False for a sentinel.
+    fn at_window(
+        &self,
+        hay: &[u8],
+        lower: &[u8],
+        window: usize,
+        at: usize,
+        hits: &mut Vec<Hit>,
+    ) -> bool {
+        for &(k, off) in &self.windows[window] {
+            let key = &self.keys[k as usize];
+            let Some(s) = at.checked_sub(off as usize) else {
+                continue;
+            };
+            let e = s + key.len();
+            if lower.get(s..e) != Some(key) {
+                continue;
+            }
+            let ids = match &self.targets[k as usize] {
+                Target::Sentinel => return false,
+                Target::Rules(ids) => ids,
+            };
+            // The rules of one anchor are verified one after the other at
+            // its hit: those with the same tail share the forward match.
+            let mut memo = Memo::default();
+            for &id in ids {
+                let rule = &self.rules[id as usize];
+                if let Some((start, end)) = verify(rule, hay, s, e, &mut memo) {
+                    hits.push(Hit {
+                        rule: id,
+                        start,
+                        end,
+                    });
+                }
+            }
+        }
+        true
+    }
+
     /// One automaton pass over `hay`. Returns false (stopping early) when the
     /// text holds unusual whitespace and must be normalised first.
     fn scan(&self, hay: &[u8], lower: &mut Vec<u8>, hits: &mut Vec<Hit>) -> bool {
         lower.clear();
         lower.extend(hay.iter().map(u8::to_ascii_lowercase));
-        for m in self.ac.find_overlapping_iter(&lower[..]) {
-            // Each key holding the window is compared where the window puts
-            // it: one occurrence of a key is one of its window.
-            for &(k, at) in &self.windows[m.pattern().as_usize()] {
-                let key = &self.keys[k as usize];
-                let Some(s) = m.start().checked_sub(at as usize) else {
-                    continue;
-                };
-                let e = s + key.len();
-                if lower.get(s..e) != Some(key) {
-                    continue;
-                }
-                let ids = match &self.targets[k as usize] {
-                    Target::Sentinel => return false,
-                    Target::Rules(ids) => ids,
-                };
-                // The rules of one anchor are verified one after the other
-                // at its hit: those with the same tail share the forward
-                // match.
-                let mut memo = Memo::default();
-                for &id in ids {
-                    let rule = &self.rules[id as usize];
-                    if let Some((start, end)) = verify(rule, hay, s, e, &mut memo) {
-                        hits.push(Hit {
-                            rule: id,
-                            start,
-                            end,
-                        });
-                    }
+        // The automaton's own overlapping iterator returns at every match
+        // and resumes from a saved state: walked here, a new article takes
+        // about 1.5% less time. An unanchored search has no dead state, and
+        // without a prefilter its start state is not special, so a special
+        // state is a match.
+        let dfa = &self.ac;
+        let mut sid = dfa
+            .start_state(Anchored::No)
+            .expect("the builder's default start kind is unanchored");
+        for (i, &b) in lower.iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, b);
+            if !dfa.is_special(sid) {
+                continue;
+            }
+            debug_assert!(dfa.is_match(sid), "a special state is a match");
+            for n in 0..dfa.match_len(sid) {
+                let pid = dfa.match_pattern(sid, n);
+                let start = i + 1 - dfa.pattern_len(pid);
+                if !self.at_window(hay, lower, pid.as_usize(), start, hits) {
+                    return false;
                 }
             }
         }
