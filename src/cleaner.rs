@@ -300,7 +300,7 @@ impl CleanerBuilder {
                 }
             }
         }
-        let mut matcher = Matcher::new(defs)?;
+        let mut matcher = Matcher::new(defs);
         if !self.prefilter {
             matcher.prefilter.disable();
         }

@@ -675,7 +675,6 @@ Story highlights
                 .map(|r| (0, "t.txt".to_string(), r))
                 .collect(),
         )
-        .unwrap()
     }
 
     fn streaming(m: &Matcher, doc: &str) -> String {
@@ -887,8 +886,7 @@ Story highlights
         let m = Matcher::new(vec![
             (0, "a.txt".to_string(), def.clone()),
             (1, "b.txt".to_string(), def),
-        ])
-        .unwrap();
+        ]);
         let cats = vec!["a".to_string(), "b".to_string()];
         let line = b"The mayor spoke (Photo: Jane Doe) on Tuesday.";
         let hit = |rule| Hit {
@@ -924,7 +922,7 @@ Story highlights
                     (0, origin.to_string(), def)
                 })
                 .collect();
-            Matcher::new(defs).unwrap()
+            Matcher::new(defs)
         };
         let cats = vec!["t".to_string()];
         let line = b"REX/Shutterstock";

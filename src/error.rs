@@ -68,8 +68,6 @@ pub enum BuildError {
     Pattern(PatternError),
     /// `enable`/`disable` named a category that no pattern file defines.
     UnknownCategory(String),
-    /// The matching automaton could not be built (too many or too large patterns).
-    Automaton(String),
 }
 
 impl fmt::Display for BuildError {
@@ -83,7 +81,6 @@ impl fmt::Display for BuildError {
                 f,
                 "unknown category '{c}' (see --list-categories for the known ones)"
             ),
-            BuildError::Automaton(m) => write!(f, "cannot build the pattern automaton: {m}"),
         }
     }
 }

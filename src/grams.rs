@@ -429,14 +429,40 @@ const COMMON_COST: f64 = 1e12;
 /// The highest product of four [`freq`]s (four spaces).
 const MAX_FREQ_PRODUCT: f64 = 180.0 * 180.0 * 180.0 * 180.0;
 
+/// How often the four bytes `w` occur in the corpus: their count when
+/// [`WINDOW_COUNTS`] lists them, otherwise an estimate from the bytes
+/// (the product of their [`freq`]s), below the least listed count. The
+/// lookup table is sorted once per process.
+pub(crate) fn window_count(w: &[u8; 4]) -> f64 {
+    static SORTED: std::sync::OnceLock<Vec<(u32, u32)>> = std::sync::OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut v: Vec<(u32, u32)> = WINDOW_COUNTS
+            .iter()
+            .map(|(w, n)| (u32::from_le_bytes(**w), *n))
+            .collect();
+        v.sort_unstable();
+        v
+    });
+    let x = u32::from_le_bytes(*w);
+    match sorted.binary_search_by_key(&x, |e| e.0) {
+        Ok(i) => f64::from(sorted[i].1),
+        Err(_) => estimate(w),
+    }
+}
+
+/// What a window that [`WINDOW_COUNTS`] does not list is rated: the
+/// product of its bytes' [`freq`]s, scaled below the least listed count.
+fn estimate(w: &[u8]) -> f64 {
+    let least = WINDOW_COUNTS.last().map_or(1.0, |(_, n)| f64::from(*n));
+    w.iter().map(|&b| freq(b)).product::<f64>() / MAX_FREQ_PRODUCT * least
+}
+
 /// How often the search would look at a token's window: built once per
 /// [`Grams::new`] from [`WINDOW_COUNTS`].
 struct WindowCosts {
     /// For each hash of a listed window, sorted: the summed counts of the
     /// listed windows with that hash, and whether one of them is common.
     bits: Vec<(u32, f64, bool)>,
-    /// The count of the least common listed window.
-    least: f64,
 }
 
 impl WindowCosts {
@@ -462,8 +488,7 @@ impl WindowCosts {
                 _ => bits.push((h, n, common)),
             }
         }
-        let least = WINDOW_COUNTS.last().map_or(1.0, |(_, n)| f64::from(*n));
-        WindowCosts { bits, least }
+        WindowCosts { bits }
     }
 
     /// How often the text sets the bit of window `w`: the counts of the
@@ -476,13 +501,12 @@ impl WindowCosts {
             Ok(i) => (self.bits[i].1, self.bits[i].2),
             Err(_) => (0.0, false),
         };
-        let own = w.iter().map(|&b| freq(b)).product::<f64>() / MAX_FREQ_PRODUCT * self.least;
-        shared + own + if common { COMMON_COST } else { 0.0 }
+        shared + estimate(w) + if common { COMMON_COST } else { 0.0 }
     }
 }
 
 /// Rough frequency of a byte in lowercased English prose, per thousand.
-pub(crate) fn freq(b: u8) -> f64 {
+fn freq(b: u8) -> f64 {
     match b {
         b' ' => 180.0,
         b'e' => 100.0,
@@ -596,7 +620,11 @@ mod tests {
         assert!(costs.cost(&twin.to_le_bytes()) >= count(WINDOW_COUNTS[COMMON].0));
         // Not listed, no shared bit: rated by its bytes, below any count.
         let rare = costs.cost(b"zqxj");
-        assert!(rare < costs.least, "{rare}");
+        let least = f64::from(WINDOW_COUNTS[WINDOW_COUNTS.len() - 1].1);
+        assert!(rare < least, "{rare}");
+        // The counts themselves, and the estimate for the others.
+        assert_eq!(window_count(b"know"), count(b"know"));
+        assert!(window_count(b"zqxj") < least);
     }
 
     fn naive(tokens: &[Vec<u8>], hay: &[u8]) -> Vec<(u32, usize)> {

@@ -65,6 +65,7 @@ mod shapes;
 #[cfg(test)]
 mod testutil;
 mod text;
+mod windows;
 
 pub use cleaner::{Binary, Category, Cleaner, CleanerBuilder, DEFAULT_MAX_LINE};
 pub use decode::{Decoding, EncodingSource, SNIFF_LEN};

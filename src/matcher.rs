@@ -1,25 +1,23 @@
-//! Compiled rules: one Aho-Corasick automaton over every rule's anchor
-//! literal, and a small verifier that checks the rest of a rule (placeholders
-//! and the other literals) around each anchor hit.
+//! Compiled rules: one search for every rule's anchor literal (through a
+//! window of four bytes of it: see [`key_window`] and `windows`), and a
+//! small verifier that checks the rest of a rule (placeholders and the
+//! other literals) around each anchor hit.
 //!
-//! The hot path is one automaton pass per line. Matching is ASCII
-//! case-insensitive in the automaton and insensitive to whitespace runs: the
-//! automaton also holds "sentinels" for unusual whitespace (two spaces, tabs,
-//! non-breaking and other Unicode spaces). A line without a sentinel is
+//! The hot path is one search pass per line. Matching is ASCII
+//! case-insensitive (the line is lowercased) and insensitive to whitespace
+//! runs: the search also finds "sentinels" for unusual whitespace (two
+//! spaces, tabs, non-breaking and other Unicode spaces). A line without a sentinel is
 //! matched as it is, without a copy; a line with one is normalised into a
 //! scratch buffer (every whitespace run becomes one space) and matched again,
 //! with an offset map back to the original bytes.
 
 use std::cmp::Reverse;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
-
-use crate::error::BuildError;
+use crate::grams;
 use crate::patterns::{Hole, Piece, Reach, RuleDef, Scope, ShapeKind};
 use crate::prefilter::Prefilter;
 use crate::text;
+use crate::windows::Windows;
 
 /// A compiled rule.
 #[derive(Debug)]
@@ -32,10 +30,10 @@ pub(crate) struct Rule {
     pub case: bool,
     /// The match grows to the sentence around it.
     pub sentence: bool,
-    /// A built-in line shape (no pieces, not in the automaton).
+    /// A built-in line shape (no pieces, not searched for).
     pub shape: Option<ShapeKind>,
     pub pieces: Vec<Piece>,
-    /// Index in `pieces` of the literal the automaton searches for.
+    /// Index in `pieces` of the literal the search looks for.
     pub anchor: usize,
     /// How many spaces every match of the pieces before the anchor holds,
     /// when that is fixed ([`fixed_spaces`]).
@@ -85,7 +83,7 @@ impl Hit {
     /// literal text less spaces, then the fewest placeholders), then the
     /// rule listed last. A function of the hit alone, so the choice does
     /// not depend on the order the hits were found in (two searches that
-    /// find the same hits, the prefilter's and the automaton's, report the
+    /// find the same hits, the prefilter's and the matcher's, report the
     /// same rule), and the rule reported names the junk most closely.
     pub fn preference(&self, rules: &[Rule]) -> (bool, usize, Specificity, u32) {
         let rule = &rules[self.rule as usize];
@@ -98,7 +96,7 @@ impl Hit {
     }
 }
 
-/// What an automaton pattern stands for.
+/// What a key stands for.
 #[derive(Clone, Debug)]
 enum Target {
     /// The anchor literal of these rules.
@@ -107,7 +105,7 @@ enum Target {
     Sentinel,
 }
 
-/// Whitespace that the automaton cannot see through: any of these in a line
+/// Whitespace that the search cannot see through: any of these in a line
 /// sends it through normalisation.
 pub(crate) const SENTINELS: &[&str] = &[
     "  ", "\t", "\r", "\x0b", "\x0c", "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{2001}",
@@ -119,8 +117,8 @@ pub(crate) const SENTINELS: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct Matcher {
     /// Finds a window of [`KEY_WINDOW`] bytes of every key (see
-    /// [`key_window`]); walked a byte at a time in [`Matcher::scan`].
-    ac: DFA,
+    /// [`key_window`]).
+    search: Windows,
     /// Per pattern of `ac`: the keys that hold it, each as `(key, offset
     /// of the window in it)`.
     windows: Vec<Holders>,
@@ -176,7 +174,7 @@ const MEMO_BYTES: usize = 64 << 10;
 /// newsletter prompt), and the lines that the prefilter sends to the matcher
 /// are mostly boilerplate. Over the bulk corpus, read once, 46% of them had
 /// been seen before, and a remembered line costs a hash and a compare
-/// instead of an automaton pass and the verification of its anchors (7,000
+/// instead of a search pass and the verification of its anchors (7,000
 /// instructions for a line of 70 bytes).
 ///
 /// The hits of a line are a function of the line and the rules alone, so a
@@ -293,7 +291,7 @@ static MATCHER_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 
 impl Matcher {
     /// Compiles rule definitions, each tagged with its category index.
-    pub fn new(defs: Vec<(usize, String, RuleDef)>) -> Result<Matcher, BuildError> {
+    pub fn new(defs: Vec<(usize, String, RuleDef)>) -> Matcher {
         let mut rules = Vec::with_capacity(defs.len());
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut targets: Vec<Target> = Vec::new();
@@ -301,7 +299,7 @@ impl Matcher {
         let mut shapes = Vec::new();
         for (category, origin, def) in defs {
             let id = rules.len() as u32;
-            // Shapes are not text: no anchor in the automaton.
+            // Shapes are not text: no anchor to search for.
             let anchor = if def.shape.is_some() {
                 shapes.push(id);
                 0
@@ -350,20 +348,14 @@ impl Matcher {
             patterns.push(s.as_bytes().to_vec());
             targets.push(Target::Sentinel);
         }
-        // The automaton holds ASCII-lowercased patterns and searches a
-        // lowercased copy of the line: it builds twice as fast as an ASCII
-        // case-insensitive one (half the transitions per state), and copying
-        // the few lines that reach the matcher costs little. Its patterns
-        // are a window of each key, so that it is small enough to be a DFA.
+        // The keys are ASCII-lowercased and the search reads a lowercased
+        // copy of the line (copying the few lines that reach the matcher
+        // costs little); it looks for a window of each key.
         let (window_pats, windows) = key_windows(&patterns);
-        let ac = aho_corasick::dfa::Builder::new()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(&window_pats)
-            .map_err(|e| BuildError::Automaton(e.to_string()))?;
+        let search = Windows::new(&window_pats);
         let prefilter = Prefilter::new(&rules);
         // The rules verified together at one anchor hit: those of one
-        // anchor literal in the automaton, and those of one token in the
+        // anchor literal in the search, and those of one token in the
         // prefilter (`— ` and ` — ` share the token `—`).
         for target in &targets {
             if let Target::Rules(ids) = target {
@@ -392,8 +384,8 @@ impl Matcher {
         };
         let shape_kinds = kinds(&shapes);
         let long_shape_kinds = kinds(&long_shapes);
-        Ok(Matcher {
-            ac,
+        Matcher {
+            search,
             windows,
             keys: patterns,
             targets,
@@ -404,7 +396,7 @@ impl Matcher {
             shapes,
             prefilter,
             id: MATCHER_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        })
+        }
     }
 
     /// Finds every rule match in `line` (one line, no terminator). Hits are
@@ -491,70 +483,49 @@ impl Matcher {
         true
     }
 
-    /// One automaton pass over `hay`. Returns false (stopping early) when the
+    /// One search pass over `hay`. Returns false (stopping early) when the
     /// text holds unusual whitespace and must be normalised first.
     fn scan(&self, hay: &[u8], lower: &mut Vec<u8>, hits: &mut Vec<Hit>) -> bool {
         lower.clear();
         lower.extend(hay.iter().map(u8::to_ascii_lowercase));
-        // The automaton's own overlapping iterator returns at every match
-        // and resumes from a saved state: walked here, a new article takes
-        // about 1.5% less time. An unanchored search has no dead state, and
-        // without a prefilter its start state is not special, so a special
-        // state is a match.
-        let dfa = &self.ac;
-        let mut sid = dfa
-            .start_state(Anchored::No)
-            .expect("the builder's default start kind is unanchored");
-        for (i, &b) in lower.iter().enumerate() {
-            sid = dfa.next_state(Anchored::No, sid, b);
-            if !dfa.is_special(sid) {
-                continue;
-            }
-            debug_assert!(dfa.is_match(sid), "a special state is a match");
-            for n in 0..dfa.match_len(sid) {
-                let pid = dfa.match_pattern(sid, n);
-                let start = i + 1 - dfa.pattern_len(pid);
-                if !self.at_window(hay, lower, pid.as_usize(), start, hits) {
-                    return false;
-                }
-            }
-        }
-        true
+        let lower = &lower[..];
+        self.search.find(lower, |window, at| {
+            self.at_window(hay, lower, window as usize, at, hits)
+        })
     }
 }
 
 /// Puts hits in the order the detector reads them: by start, the longest
 /// first, and of equal hits the rule listed last first; drops repeats. The
 /// order depends on the hits alone, not on the order they were found in
-/// (the prefilter and the automaton find them in different orders), so
+/// (the prefilter and the matcher's search find them in different orders), so
 /// the first of equal span hits is the one cut.
 pub(crate) fn sort_hits(hits: &mut Vec<Hit>) {
     hits.sort_unstable_by_key(|h| (h.start, Reverse(h.end), Reverse(h.rule)));
     hits.dedup();
 }
 
-/// The length of the windows of the keys that the automaton searches for.
-/// As a DFA, the automaton of whole keys (about 800, 16 KB of text) takes
-/// 5.4 MB and is no faster than a contiguous NFA of 228 KB: a walk of the
-/// DFA misses the caches where the NFA scans a state's transitions. Of
-/// windows of four bytes (400 patterns), the DFA takes 0.5 MB, and a new
-/// article costs about 3% less (see `docs/performance.md`, "Nineteenth
-/// session"); it builds as fast as the NFA of whole keys did.
+/// The length of the windows of the keys that the matcher searches for.
+/// The keys themselves (about 800, 16 KB of text) were an Aho-Corasick
+/// automaton: a contiguous NFA of 228 KB, or a DFA of 5.4 MB that was no
+/// faster; each step of a walk waited for a load from the L2 cache or
+/// further. Windows of four bytes are about 400 patterns, looked up at
+/// every offset in bit tables without a walk (`windows`), and a new
+/// article costs about 6% less than with the NFA (see
+/// `docs/performance.md`, "Nineteenth session").
 const KEY_WINDOW: usize = 4;
 
-/// Where in `key` the automaton looks for it: the [`KEY_WINDOW`] bytes least
-/// likely in English prose (the product of their frequencies), so that the
-/// window seldom occurs where the key does not. A key no longer than the
-/// window is its own window.
+/// Where in `key` the matcher looks for it: the [`KEY_WINDOW`] bytes that
+/// occur least in scraped-article text ([`grams::window_count`]), so that
+/// the window seldom occurs where the key does not. A key no longer than
+/// the window is its own window.
 fn key_window(key: &[u8]) -> usize {
     if key.len() <= KEY_WINDOW {
         return 0;
     }
     let cost = |at: usize| -> f64 {
-        key[at..at + KEY_WINDOW]
-            .iter()
-            .map(|&b| crate::grams::freq(b))
-            .product()
+        let w: &[u8; KEY_WINDOW] = key[at..at + KEY_WINDOW].try_into().expect("a window");
+        grams::window_count(w)
     };
     (0..=key.len() - KEY_WINDOW)
         .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
@@ -564,7 +535,7 @@ fn key_window(key: &[u8]) -> usize {
 /// The keys that hold one window, each as `(key, offset of the window)`.
 type Holders = Vec<(u32, u32)>;
 
-/// The automaton's patterns, a [`key_window`] of each key (keys may share
+/// The windows to search for, a [`key_window`] of each key (keys may share
 /// one), and for each the keys that hold it, as `(key, offset)`.
 fn key_windows(keys: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<Holders>) {
     let mut pats: Vec<Vec<u8>> = Vec::new();
@@ -583,7 +554,7 @@ fn key_windows(keys: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<Holders>) {
     (pats, holders)
 }
 
-/// The literal the automaton searches for: the longest one, so that anchor
+/// The literal the matcher searches for: the longest one, so that anchor
 /// hits are rare and verification is cheap.
 fn pick_anchor(pieces: &[Piece]) -> usize {
     let mut best = 0;
@@ -601,7 +572,7 @@ fn pick_anchor(pieces: &[Piece]) -> usize {
     best
 }
 
-/// The automaton folds ASCII case only; for a literal with non-ASCII cased
+/// The search folds ASCII case only; for a literal with non-ASCII cased
 /// letters, also search its all-lower and all-upper forms.
 fn case_variants(lit: &str) -> Vec<String> {
     let mut out = vec![lit.to_string()];
@@ -646,7 +617,7 @@ fn normalise(src: &[u8], norm: &mut Vec<u8>, map: &mut Vec<u32>) {
 }
 
 /// Checks `rule` around an anchor hit `[s, e)` of `hay`; returns the whole
-/// match. The prefilter calls it too, on lines the automaton would scan
+/// match. The prefilter calls it too, on lines the matcher would search
 /// as they are.
 pub(crate) fn verify(
     rule: &Rule,
@@ -1250,7 +1221,7 @@ mod tests {
             .into_iter()
             .map(|r| (0usize, "t.txt".to_string(), r))
             .collect();
-        Matcher::new(defs).unwrap()
+        Matcher::new(defs)
     }
 
     fn spans<'a>(m: &Matcher, line: &'a str) -> Vec<&'a str> {
@@ -1655,7 +1626,7 @@ mod tests {
         }
     }
 
-    /// The automaton finds each key through a window of it ([`key_window`]):
+    /// The search finds each key through a window of it ([`key_window`]):
     /// the keys' occurrences where they overlap, where a key holds its
     /// window twice, where keys share a window, where a key is no longer
     /// than its window, at the start and the end of the line.
@@ -1668,8 +1639,10 @@ mod tests {
         );
         assert_eq!(spans(&m, "ab xqzj"), vec!["ab", "xqzj"]);
         assert!(key_window(b"xqzj xqzj") == 0 && key_window(b"ab") == 0);
-        // Not from the first byte: the rare bytes of `getty images`.
-        assert_eq!(key_window(b"getty images"), 6);
+        // Where the corpus has the four bytes least: `y im` (4,987 times
+        // in the corpus), not `imag` (10,257), which the bytes alone rate
+        // rarest.
+        assert_eq!(key_window(b"getty images"), 4);
     }
 
     proptest::proptest! {

@@ -1,8 +1,9 @@
 //! Which lines can skip the matcher.
 //!
 //! Most lines of an article are prose that no rule touches, and the matcher
-//! (one Aho-Corasick pass per line, with many short anchors such as `Ad` or
-//! ` of ` that hit all the time) is the slowest stage. The prefilter proves,
+//! (one search pass per line for every rule's anchor, with many short
+//! anchors such as `Ad` or ` of ` that hit all the time, each hit verified)
+//! is the slowest stage. The prefilter proves,
 //! cheaply, that the matcher would leave a line alone, so the detector can
 //! keep it without asking.
 //!
@@ -48,7 +49,7 @@
 //! just as the matcher verifies its anchors, and hands them to the
 //! detector in place of the matcher's hits, which it cuts. Those are most lines
 //! with junk inside prose (a credit or a handle mid-sentence), long lines
-//! that the matcher's automaton would read whole. A sentence rule's hit is
+//! that the matcher would search whole. A sentence rule's hit is
 //! not handed over: it may follow reader questions, which a cover passes
 //! over.
 
@@ -447,7 +448,7 @@ impl Prefilter {
             let Piece::Lit(anchor) = &rule.pieces[rule.anchor] else {
                 unreachable!("anchors are literals")
             };
-            // Where the matcher's automaton would find the anchor.
+            // Where the matcher's search would find the anchor.
             let Some(s) = at.checked_sub(offset) else {
                 continue;
             };
@@ -793,8 +794,8 @@ impl Prefilter {
 /// Lines longer than this (trimmed) that a start rule may begin are asked
 /// whether a cover can go on after its hit ([`Prefilter::check_long`]):
 /// such lines are most often prose or a gallery after a word such as
-/// `Next` or `60 PHOTOS`, and the matcher's automaton costs about 50
-/// instructions a byte. Shorter ones are mostly junk lines, which the
+/// `Next` or `60 PHOTOS`, and the matcher cost about 50 instructions a
+/// byte (its Aho-Corasick automaton then; see `docs/performance.md`). Shorter ones are mostly junk lines, which the
 /// matcher must see anyway. Of the lines that reach the matcher this way,
 /// the median is 52 bytes and a tenth are over 110, mostly captions after
 /// `Image zoom` or `Expand Close` that `check_long` clears; 150 cost 0.55%
@@ -1005,10 +1006,10 @@ fn is_selective(h: Hole) -> bool {
 /// The token of an anchor literal, found in every match of it (in the
 /// ASCII-lowercased text), and its offset in the anchor.
 ///
-/// When the anchor is ASCII or has no letter case, the automaton finds it
+/// When the anchor is ASCII or has no letter case, the matcher finds it
 /// exactly, up to ASCII case: the token is the anchor less surrounding
 /// spaces, and the rule can be verified where the token is found.
-/// Otherwise the automaton also finds Unicode case variants; they agree on
+/// Otherwise the matcher also finds Unicode case variants; they agree on
 /// the anchor's runs of ASCII characters, up to ASCII case, so the token is
 /// the longest such run and the offset is unknown (`None`). `None` overall
 /// when there is no usable token.
@@ -1123,7 +1124,7 @@ mod tests {
             .into_iter()
             .map(|r| (0usize, "t.txt".to_string(), r))
             .collect();
-        crate::matcher::Matcher::new(defs).unwrap().rules
+        crate::matcher::Matcher::new(defs).rules
     }
 
     #[test]
@@ -1175,7 +1176,7 @@ mod tests {
             .into_iter()
             .map(|r| (0usize, "t.txt".to_string(), r))
             .collect();
-        let m = crate::matcher::Matcher::new(defs).unwrap();
+        let m = crate::matcher::Matcher::new(defs);
         for s in matcher::SENTINELS {
             let line = format!("a{s}b");
             let mut sk = Skipper::default();
