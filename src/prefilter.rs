@@ -795,9 +795,10 @@ impl Prefilter {
 /// whether a cover can go on after its hit ([`Prefilter::check_long`]):
 /// such lines are most often prose or a gallery after a word such as
 /// `Next` or `60 PHOTOS`, and the matcher cost about 50 instructions a
-/// byte (its Aho-Corasick automaton then; see `docs/performance.md`). Shorter ones are mostly junk lines, which the
-/// matcher must see anyway. Of the lines that reach the matcher this way,
-/// the median is 52 bytes and a tenth are over 110, mostly captions after
+/// byte (its Aho-Corasick automaton then; see `docs/performance.md`).
+/// Shorter ones are mostly junk lines, which the matcher must see anyway.
+/// Of the lines that reach the matcher this way, the median is 52 bytes
+/// and a tenth are over 110, mostly captions after
 /// `Image zoom` or `Expand Close` that `check_long` clears; 150 cost 0.55%
 /// fewer instructions than 1,000 over the 1,848 articles of 3-5 KB (300:
 /// 0.37%; 90: 0.9% more on 400 of them, the junk lines paying twice).
