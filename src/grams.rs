@@ -550,6 +550,8 @@ mod tests {
         ws.dedup();
         assert_eq!(ws.len(), WINDOW_COUNTS.len());
         assert_eq!(WINDOW_COUNTS[0].0, b" the");
+        // `WindowCosts::new` packs a count into 31 bits.
+        assert!(WINDOW_COUNTS[0].1 < 1 << 31);
     }
 
     /// Where the corpus is at hand, the counts are what

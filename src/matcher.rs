@@ -6,10 +6,10 @@
 //! The hot path is one search pass per line. Matching is ASCII
 //! case-insensitive (the line is lowercased) and insensitive to whitespace
 //! runs: the search also finds "sentinels" for unusual whitespace (two
-//! spaces, tabs, non-breaking and other Unicode spaces). A line without a sentinel is
-//! matched as it is, without a copy; a line with one is normalised into a
-//! scratch buffer (every whitespace run becomes one space) and matched again,
-//! with an offset map back to the original bytes.
+//! spaces, tabs, non-breaking and other Unicode spaces). A line without a
+//! sentinel is matched as it is; a line with one is normalised into a
+//! scratch buffer (every whitespace run becomes one space) and matched
+//! again, with an offset map back to the original bytes.
 
 use std::cmp::Reverse;
 
@@ -119,8 +119,8 @@ pub(crate) struct Matcher {
     /// Finds a window of [`KEY_WINDOW`] bytes of every key (see
     /// [`key_window`]).
     search: Windows,
-    /// Per pattern of `ac`: the keys that hold it, each as `(key, offset
-    /// of the window in it)`.
+    /// Per window that `search` finds: the keys that hold it, each as
+    /// `(key, offset of the window in it)`.
     windows: Vec<Holders>,
     /// The anchor literals (ASCII-lowercased) and sentinels, and what each
     /// stands for.
@@ -498,8 +498,8 @@ impl Matcher {
 /// Puts hits in the order the detector reads them: by start, the longest
 /// first, and of equal hits the rule listed last first; drops repeats. The
 /// order depends on the hits alone, not on the order they were found in
-/// (the prefilter and the matcher's search find them in different orders), so
-/// the first of equal span hits is the one cut.
+/// (the prefilter and the matcher's search find them in different
+/// orders), so the first of equal span hits is the one cut.
 pub(crate) fn sort_hits(hits: &mut Vec<Hit>) {
     hits.sort_unstable_by_key(|h| (h.start, Reverse(h.end), Reverse(h.rule)));
     hits.dedup();
@@ -511,7 +511,7 @@ pub(crate) fn sort_hits(hits: &mut Vec<Hit>) {
 /// faster; each step of a walk waited for a load from the L2 cache or
 /// further. Windows of four bytes are about 400 patterns, looked up at
 /// every offset in bit tables without a walk (`windows`), and a new
-/// article costs about 6% less than with the NFA (see
+/// article costs about 8% less than with the NFA (see
 /// `docs/performance.md`, "Nineteenth session").
 const KEY_WINDOW: usize = 4;
 
