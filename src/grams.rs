@@ -332,8 +332,9 @@ fn common_trigrams() -> Vec<[u8; 3]> {
     out
 }
 
-/// The relative likelihood of three bytes in English prose, as
-/// [`window_cost`] rates four.
+/// The relative likelihood of three bytes in English prose: the product
+/// of their [`freq`]s, plus [`COMMON_COST`] when they are three bytes of
+/// one of the [`COMMON`] most common windows.
 fn trigram_cost(t: [u8; 3], common3: &[[u8; 3]]) -> f64 {
     let base: f64 = t.iter().map(|&b| freq(b)).product();
     if common3.binary_search(&t).is_ok() {
