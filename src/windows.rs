@@ -103,9 +103,11 @@ impl Windows {
     pub fn find(&self, hay: &[u8], mut found: impl FnMut(u32, usize) -> bool) -> bool {
         let four_set = |w: u32| {
             let h = hash(w, self.bits);
-            // `h / 64` is below the table's length: no bounds check.
+            // `h / 64` is below the table's length, a power of two: the
+            // mask changes nothing and spares a bounds check (a `%` here
+            // was a division at every offset).
             let table = &self.fours_table;
-            table[(h / 64) as usize % table.len()] & (1 << (h % 64)) != 0
+            table[(h / 64) as usize & (table.len() - 1)] & (1 << (h % 64)) != 0
         };
         let two_set = |t: usize| self.twos_table[t / 64] & (1 << (t % 64)) != 0;
         let n = hay.len();
