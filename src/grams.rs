@@ -398,7 +398,14 @@ fn head(token: &[u8]) -> (u64, u64) {
 /// Multiplicative (Fibonacci) hashing to `TABLE_BITS` bits.
 #[inline]
 fn hash(w: u32) -> u32 {
-    w.wrapping_mul(0x9E37_79B1) >> (32 - TABLE_BITS)
+    hash_to(w, TABLE_BITS)
+}
+
+/// Multiplicative (Fibonacci) hashing of a four-byte window to `bits`
+/// bits (1 to 32): the token search's and the matcher's window search's.
+#[inline]
+pub(crate) fn hash_to(w: u32, bits: u32) -> u32 {
+    w.wrapping_mul(0x9E37_79B1) >> (32 - bits)
 }
 
 /// The offset of the `STRIDE` consecutive windows of `token` least likely

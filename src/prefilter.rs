@@ -3,9 +3,8 @@
 //! Most lines of an article are prose that no rule touches, and the matcher
 //! (one search pass per line for every rule's anchor, with many short
 //! anchors such as `Ad` or ` of ` that hit all the time, each hit verified)
-//! is the slowest stage. The prefilter proves,
-//! cheaply, that the matcher would leave a line alone, so the detector can
-//! keep it without asking.
+//! is the slowest stage. The prefilter proves, cheaply, that the matcher
+//! would leave a line alone, so the detector can keep it without asking.
 //!
 //! The proof rests on how the detector decides (see `detect`): a line
 //! changes only when a span rule hits it (a cut), or when the hits together

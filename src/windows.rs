@@ -14,6 +14,8 @@
 //!
 //! The text is compared as bytes: the caller lowercases it.
 
+use crate::grams::hash_to as hash;
+
 /// The fewest and the most bits of the hash of a window of four bytes.
 const FOUR_BITS: std::ops::RangeInclusive<u32> = 15..=24;
 
@@ -163,12 +165,6 @@ impl Windows {
         }
         true
     }
-}
-
-/// Multiplicative (Fibonacci) hashing to `bits` bits.
-#[inline]
-fn hash(w: u32, bits: u32) -> u32 {
-    w.wrapping_mul(0x9E37_79B1) >> (32 - bits)
 }
 
 #[cfg(test)]
