@@ -61,6 +61,7 @@ mod matcher;
 mod patterns;
 mod prefilter;
 mod report;
+mod sentinels;
 mod shapes;
 #[cfg(test)]
 mod testutil;

@@ -27,12 +27,13 @@
 //!    `{caps}` two capitals...) and the rule matches from there;
 //! 4. the line has no letter or digit at all (any hit would cover it).
 //!
-//! Checks 1 and 2 run once over a block of many lines, not per line: the
-//! block is lowercased into a scratch buffer and searched for all tokens at
-//! once (`grams`: a bit table of hashed four-byte windows, which holds its
-//! speed with a few hundred tokens where an automaton or Teddy do not), and
-//! `memchr` finds the whitespace sentinels. The offsets found are kept
-//! sorted, and each line looks at the next one.
+//! Checks 1 and 2 run once over a block of many lines, not per line: one
+//! pass lowercases the block into a scratch buffer and finds the
+//! whitespace sentinels (`sentinels`), and the copy is searched for all
+//! tokens at once (`grams`: a bit table of hashed four-byte windows, which
+//! holds its speed with a few hundred tokens where an automaton or Teddy do
+//! not). The offsets found are kept sorted, and each line looks at the next
+//! one.
 //!
 //! Shapes (`shapes`) are not text patterns: the detector checks them on
 //! skipped lines too.
@@ -54,13 +55,12 @@
 
 use std::mem::take;
 
-use aho_corasick::{Span, packed};
-use memchr::{memchr2_iter, memchr3_iter, memmem};
+use memchr::memmem;
 
 use crate::grams::Grams;
 use crate::matcher::{self, Hit, Rule};
 use crate::patterns::{Hole, Piece, Scope};
-use crate::text;
+use crate::{sentinels, text};
 
 /// Largest block searched at once: lowercased into a scratch buffer of this
 /// size, so it stays in cache.
@@ -96,27 +96,7 @@ pub(crate) struct Prefilter {
     start_bytes: Box<[StartByte; 256]>,
     /// Some rule has no usable trigger: every line goes to the matcher.
     always: bool,
-    /// Finds two spaces, a sentinel. Made once: `memmem::find_iter` makes
-    /// a searcher at every call, 200 to 450 instructions (callgrind), 0.3%
-    /// of an article cleaned with `clean_str` (one block an article).
-    two_spaces: memmem::Finder<'static>,
-    /// Finds the lead bytes of the other sentinels (see [`Prefilter::scan`])
-    /// in one pass: Teddy (SIMD), with a pattern of one byte each. `None`
-    /// where the CPU has no Teddy.
-    sentinel_bytes: Option<packed::Searcher>,
 }
-
-/// The first bytes of the whitespace sentinels (see [`Prefilter::scan`])
-/// that are rare in English news text: tab, vertical tab, form feed, CR,
-/// and the lead bytes of NEL and NBSP (0xC2) and of the Unicode spaces of
-/// three bytes but those that 0xE2 leads (0xE1, 0xE3). Their low nybbles
-/// differ, so Teddy gives each a bucket and finds no other byte. One pass
-/// of Teddy over an article costs about what one `memchr` costs, and
-/// replaces three (`memchr3` and two `memchr2`): 1.9% fewer instructions
-/// an article, 1.3% for the stream. With 0xE2 among them, Teddy's restart
-/// at each of the few dozen curly quotes and dashes of an article cost 2.4%
-/// more instead.
-const SENTINEL_BYTES: [u8; 7] = [b'\t', 0x0b, 0x0c, b'\r', 0xc2, 0xe1, 0xe3];
 
 /// What start rules may begin with a given byte, looked up before any
 /// key is made: a line's first letter starts literals of two to five of
@@ -305,11 +285,6 @@ impl Prefilter {
             start_holes,
             start_bytes,
             always,
-            two_spaces: memmem::Finder::new(b"  "),
-            sentinel_bytes: packed::Config::new()
-                .builder()
-                .extend(SENTINEL_BYTES.iter().map(std::slice::from_ref))
-                .build(),
         }
     }
 
@@ -734,52 +709,19 @@ impl Prefilter {
         self.scan(&ahead[..end], offset, sk);
     }
 
-    /// Records in `sk.flags` the offsets (plus `base`) of every whitespace
-    /// sentinel and trigger token in `block`.
+    /// Records in `sk.flags` the offsets (plus `base`) of every trigger
+    /// token in `block`, and of the whitespace sentinels, at least the
+    /// first of each run of them (see `sentinels::lower_and_find`).
     fn scan(&self, block: &[u8], base: u64, sk: &mut Skipper) {
         let flags = &mut sk.flags;
-        let sentinel = |i: usize| Flag {
-            at: base + i as u64,
-            trigger: SENTINEL,
-        };
-        // Sentinels: tab, vertical tab, form feed; a CR that is not part of
-        // a CRLF line end; NEL and NBSP (0xC2 0x85, 0xC2 0xA0); the Unicode
-        // spaces of three bytes (see `is_space3`); two spaces.
-        let is_sentinel = |i: usize| match block[i] {
-            b'\t' | 0x0b | 0x0c => true,
-            b'\r' => block.get(i + 1) != Some(&b'\n'),
-            0xc2 => matches!(block.get(i + 1), Some(0x85 | 0xa0)),
-            _ => is_space3(&block[i..]),
-        };
-        let mut each = |i: usize| {
-            if is_sentinel(i) {
-                flags.push(sentinel(i));
-            }
-        };
-        // The first bytes that are rare in English news text, in one pass
-        // (see `SENTINEL_BYTES`).
-        match &self.sentinel_bytes {
-            Some(finder) => {
-                let mut from = 0;
-                while let Some(m) = finder.find_in(block, Span::from(from..block.len())) {
-                    each(m.start());
-                    from = m.start() + 1;
-                }
-            }
-            None => {
-                memchr3_iter(b'\t', 0x0b, 0x0c, block).for_each(&mut each);
-                memchr2_iter(b'\r', 0xc2, block).for_each(&mut each);
-                memchr2_iter(0xe1, 0xe3, block).for_each(&mut each);
-            }
-        }
-        // 0xE2 also leads curly quotes and dashes, a few dozen an article:
-        // its own pass tests the three bytes of a space at every offset at
-        // once, with no stop at a quote (`text::each_e2_space`). (Teddy's
-        // one-byte pass above, done in that pass too, saved no time.)
-        text::each_e2_space(block, |i| flags.push(sentinel(i)));
-        flags.extend(self.two_spaces.find_iter(block).map(sentinel));
-        sk.lower.clear();
-        sk.lower.extend(block.iter().map(u8::to_ascii_lowercase));
+        // Sentinels (`sentinels::is_sentinel`), found in one pass with the
+        // lowercased copy of the block that the tokens are searched in.
+        sentinels::lower_and_find(block, &mut sk.lower, |i| {
+            flags.push(Flag {
+                at: base + i as u64,
+                trigger: SENTINEL,
+            })
+        });
         self.finder.find_all(&sk.lower, |t, i| {
             flags.push(Flag {
                 at: base + i as u64,
@@ -802,19 +744,6 @@ impl Prefilter {
 /// fewer instructions than 1,000 over the 1,848 articles of 3-5 KB (300:
 /// 0.37%; 90: 0.9% more on 400 of them, the junk lines paying twice).
 const LONG_LINE: usize = 150;
-
-/// Does `s` start with a whitespace sentinel of three bytes (a Unicode
-/// space: U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F,
-/// U+3000)?
-fn is_space3(s: &[u8]) -> bool {
-    matches!(
-        s,
-        [0xe1, 0x9a, 0x80, ..]
-            | [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..]
-            | [0xe2, 0x81, 0x9f, ..]
-            | [0xe3, 0x80, 0x80, ..]
-    )
-}
 
 /// One trigger per distinct token, with the rules it stands for. `wants`
 /// holds, per anywhere rule, its token (ASCII-lowercased; see
@@ -1076,47 +1005,6 @@ mod tests {
         assert_eq!(found, Vec::<char>::new());
     }
 
-    /// The sentinels found by the one Teddy pass over their first bytes
-    /// are those the `memchr` passes find where Teddy is not available,
-    /// at every offset of text around each kind of whitespace.
-    #[test]
-    fn sentinel_passes_agree() {
-        let rules = rules_of("[line]\nAdvertisement\n");
-        let with = Prefilter::new(&rules);
-        if with.sentinel_bytes.is_none() {
-            eprintln!("skipped: no Teddy on this CPU, only the memchr passes run");
-            return;
-        }
-        let mut without = Prefilter::new(&rules);
-        without.sentinel_bytes = None;
-        let spaces = [
-            "\t", "\x0b", "\x0c", "\r", "\r\n", "\u{85}", "\u{a0}", "\u{c2}", "\u{1680}",
-            "\u{2000}", "\u{200a}", "\u{2028}", "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}",
-            "\u{2019}", "\u{2014}", "\u{e1}", "\u{3042}", "  ", " ",
-        ];
-        let sentinels = |pf: &Prefilter, text: &str| {
-            let mut sk = Skipper::default();
-            pf.scan(text.as_bytes(), 7, &mut sk);
-            sk.flags
-                .iter()
-                .filter(|f| f.trigger == SENTINEL)
-                .map(|f| f.at)
-                .collect::<Vec<_>>()
-        };
-        let mut seen = 0;
-        for a in spaces {
-            for b in spaces {
-                for pad in 0..40 {
-                    let text = format!("{}x{a}y{b}z\n", "w".repeat(pad));
-                    let got = sentinels(&with, &text);
-                    assert_eq!(got, sentinels(&without, &text), "{text:?}");
-                    seen += got.len();
-                }
-            }
-        }
-        assert!(seen > 10_000, "{seen} sentinels");
-    }
-
     fn rules_of(src: &str) -> Vec<Rule> {
         let rules = crate::patterns::parse("t.txt", "t", src).unwrap();
         let defs = rules
@@ -1187,21 +1075,5 @@ mod tests {
         let mut sk = Skipper::default();
         m.prefilter.scan(b"a\r\nb", 0, &mut sk);
         assert!(sk.flags.is_empty());
-    }
-
-    /// `is_space3` is exactly the three-byte sentinels, over every
-    /// character of three bytes.
-    #[test]
-    fn three_byte_spaces() {
-        let want: Vec<char> = matcher::SENTINELS
-            .iter()
-            .filter(|s| s.len() == 3)
-            .map(|s| s.chars().next().unwrap())
-            .collect();
-        for c in ('\u{800}'..='\u{ffff}').filter(|c| c.len_utf8() == 3) {
-            let mut buf = [0; 4];
-            let bytes = c.encode_utf8(&mut buf).as_bytes();
-            assert_eq!(is_space3(bytes), want.contains(&c), "{c:?}");
-        }
     }
 }
