@@ -227,19 +227,9 @@ unsafe fn lower_and_find_avx2(
     );
     let zero = _mm256_setzero_si256();
     let mut p = 0;
-    while let Some(w) = block.get(p..p + 34) {
-        // Lane `i` of `b0`, `b1` and `b2` holds `w[i]`, `w[i + 1]` and
-        // `w[i + 2]`: the first three bytes of a character at `p + i`.
-        // SAFETY: `w` holds 34 bytes, so the three loads of 32 bytes, from
-        // its first, second and third byte, read inside it; `loadu` takes
-        // any alignment.
-        let (b0, b1, b2) = unsafe {
-            (
-                _mm256_loadu_si256(w.as_ptr().cast()),
-                _mm256_loadu_si256(w[1..].as_ptr().cast()),
-                _mm256_loadu_si256(w[2..].as_ptr().cast()),
-            )
-        };
+    while let Some(w) = block[p..].first_chunk() {
+        // Lane `i` holds the first three bytes of a character at `p + i`.
+        let (b0, b1, b2) = crate::text::load3(w);
         // `A` to `Z`: `b - 'A'` is at most 25, unsigned.
         let t = _mm256_sub_epi8(b0, a_upper);
         let upper = _mm256_cmpeq_epi8(_mm256_min_epu8(t, letters), t);

@@ -1179,6 +1179,32 @@ pub(crate) fn each_e2_space(block: &[u8], mut found: impl FnMut(usize)) {
     });
 }
 
+/// The 32 bytes at the start of `w`, and the 32 from its second and from
+/// its third byte: lane `i` of the three holds `w[i]`, `w[i + 1]` and
+/// `w[i + 2]`, the first three bytes of a character at `i` (the vector
+/// passes that look for Unicode spaces, here and in `sentinels`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(crate) fn load3(
+    w: &[u8; 34],
+) -> (
+    std::arch::x86_64::__m256i,
+    std::arch::x86_64::__m256i,
+    std::arch::x86_64::__m256i,
+) {
+    use std::arch::x86_64::_mm256_loadu_si256;
+    // SAFETY: `w` holds 34 bytes, so the three loads of 32 bytes, from its
+    // first, second and third byte, read inside it; `loadu` takes any
+    // alignment.
+    unsafe {
+        (
+            _mm256_loadu_si256(w.as_ptr().cast()),
+            _mm256_loadu_si256(w[1..].as_ptr().cast()),
+            _mm256_loadu_si256(w[2..].as_ptr().cast()),
+        )
+    }
+}
+
 /// [`each_e2_space`] with AVX2, 32 offsets at a time, as far as the last
 /// whole 32 bytes whose two bytes after them lie in `block` too (a space is
 /// three bytes); returns where it stopped, for the caller to go on from.
@@ -1192,19 +1218,8 @@ unsafe fn e2_spaces_avx2(block: &[u8], found: &mut impl FnMut(usize)) -> usize {
     use std::arch::x86_64::*;
     let splat = |b: u8| _mm256_set1_epi8(b as i8);
     let mut p = 0;
-    while let Some(w) = block.get(p..p + 34) {
-        // Lane `i` of `b0`, `b1` and `b2` holds `w[i]`, `w[i + 1]` and
-        // `w[i + 2]`: the first three bytes of a character at `p + i`.
-        // SAFETY: `w` holds 34 bytes, so the three loads of 32 bytes, from
-        // its first, second and third byte, read inside it; `loadu` takes
-        // any alignment.
-        let (b0, b1, b2) = unsafe {
-            (
-                _mm256_loadu_si256(w.as_ptr().cast()),
-                _mm256_loadu_si256(w[1..].as_ptr().cast()),
-                _mm256_loadu_si256(w[2..].as_ptr().cast()),
-            )
-        };
+    while let Some(w) = block[p..].first_chunk() {
+        let (b0, b1, b2) = load3(w);
         let lead = _mm256_cmpeq_epi8(b0, splat(0xe2));
         // After E2 80: 80 to 8A (00 to 0A once 0x80 is taken off, compared
         // unsigned), A8 or A9 (A8 with its last bit cleared), or AF.
