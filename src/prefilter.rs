@@ -710,8 +710,8 @@ impl Prefilter {
     }
 
     /// Records in `sk.flags` the offsets (plus `base`) of every trigger
-    /// token in `block`, and of the whitespace sentinels, at least the
-    /// first of each run of them (see `sentinels::lower_and_find`).
+    /// token in `block`, and of the whitespace sentinels, the first of each
+    /// run of them (see `sentinels::lower_and_find`).
     fn scan(&self, block: &[u8], base: u64, sk: &mut Skipper) {
         let flags = &mut sk.flags;
         // Sentinels (`sentinels::is_sentinel`), found in one pass with the
