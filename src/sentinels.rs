@@ -5,7 +5,7 @@
 //! prefilter's checks do not handle (see `prefilter`): a line that holds
 //! one goes to the matcher. They are tab, vertical tab and form feed; a CR
 //! that is not part of a CRLF line end; NEL and NBSP (`C2 85`, `C2 A0`);
-//! the Unicode spaces of three bytes ([`is_space3`]); and two spaces.
+//! the Unicode spaces of three bytes (see `text::ws_len`); and two spaces.
 //!
 //! News text has almost none of them, but the bytes that lead them are
 //! not all rare: 0xE2 leads every curly quote and dash, a space every
@@ -26,29 +26,19 @@
 
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
+use crate::text;
+
 /// Is there a sentinel at `i` of `block`? (What [`lower_and_find`] looks
-/// for, an offset at a time: the reference for its tests.)
+/// for, an offset at a time: the reference for its tests.) Whitespace as
+/// the matcher reads it ([`text::ws_len`]), but a single space, a line end
+/// and a CR before one.
 pub(crate) fn is_sentinel(block: &[u8], i: usize) -> bool {
     match block[i] {
-        b'\t' | 0x0b | 0x0c => true,
-        b'\r' => block.get(i + 1) != Some(&b'\n'),
-        0xc2 => matches!(block.get(i + 1), Some(0x85 | 0xa0)),
         b' ' => block.get(i + 1) == Some(&b' '),
-        _ => is_space3(&block[i..]),
+        b'\n' => false,
+        b'\r' => block.get(i + 1) != Some(&b'\n'),
+        _ => text::ws_len(&block[i..]) > 0,
     }
-}
-
-/// Does `s` start with a whitespace sentinel of three bytes (a Unicode
-/// space: U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F,
-/// U+3000)?
-pub(crate) fn is_space3(s: &[u8]) -> bool {
-    matches!(
-        s,
-        [0xe1, 0x9a, 0x80, ..]
-            | [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..]
-            | [0xe2, 0x81, 0x9f, ..]
-            | [0xe3, 0x80, 0x80, ..]
-    )
 }
 
 /// Replaces the contents of `lower` with `block` ASCII-lowercased, and
@@ -229,7 +219,7 @@ unsafe fn lower_and_find_avx2(
     let mut p = 0;
     while let Some(w) = block[p..].first_chunk() {
         // Lane `i` holds the first three bytes of a character at `p + i`.
-        let (b0, b1, b2) = crate::text::load3(w);
+        let (b0, b1, b2) = text::load3(w);
         // `A` to `Z`: `b - 'A'` is at most 25, unsigned.
         let t = _mm256_sub_epi8(b0, a_upper);
         let upper = _mm256_cmpeq_epi8(_mm256_min_epu8(t, letters), t);
@@ -335,8 +325,8 @@ mod tests {
         }
     }
 
-    /// `is_space3` is exactly the three-byte sentinels, over every
-    /// character of three bytes.
+    /// The whitespace of three bytes (`text::ws_len`) is exactly the
+    /// three-byte sentinels, over every character of three bytes.
     #[test]
     fn three_byte_spaces() {
         let want: Vec<char> = crate::matcher::SENTINELS
@@ -347,7 +337,7 @@ mod tests {
         for c in ('\u{800}'..='\u{ffff}').filter(|c| c.len_utf8() == 3) {
             let mut buf = [0; 4];
             let bytes = c.encode_utf8(&mut buf).as_bytes();
-            assert_eq!(is_space3(bytes), want.contains(&c), "{c:?}");
+            assert_eq!(text::ws_len(bytes) == 3, want.contains(&c), "{c:?}");
         }
     }
 

@@ -1135,7 +1135,7 @@ fn has_unicode_space(s: &[u8]) -> bool {
 /// every hit (through a function pointer, then setting up its registers),
 /// about a hundred instructions a hit; the searcher for this machine's
 /// vector unit, made once per call, goes on from each hit directly.
-pub(crate) fn each_e2(block: &[u8], found: impl FnMut(usize)) {
+fn each_e2(block: &[u8], found: impl FnMut(usize)) {
     #[cfg(target_arch = "x86_64")]
     {
         use memchr::arch::x86_64::{avx2, sse2};
@@ -1164,7 +1164,7 @@ fn is_e2_space(s: &[u8]) -> bool {
 /// time of a new article: a call and a mispredicted branch a hit. With
 /// AVX2, each 32 bytes are tested whole, every offset at once, with no
 /// branch but the one on a space found (see `e2_spaces_avx2`).
-pub(crate) fn each_e2_space(block: &[u8], mut found: impl FnMut(usize)) {
+fn each_e2_space(block: &[u8], mut found: impl FnMut(usize)) {
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
