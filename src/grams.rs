@@ -22,14 +22,12 @@
 //! search (Teddy) slows down past a few dozen tokens that share prefixes.
 //!
 //! Tokens shorter than seven bytes, and those with a common window at every
-//! offset of some residue modulo four (`get the`), are few: they are searched all at once
-//! with Teddy (SIMD), except those of one or two bytes (and all of them
-//! where Teddy is not available), which get a `memmem` pass each.
+//! offset of some residue modulo four (`get the`), are few: they are
+//! searched by their fingerprints in the first pass over a block
+//! (`sentinels`), whose buckets [`short_buckets`] fills ([`Grams::short`]
+//! lists them).
 //!
 //! The text and tokens are compared as bytes: the caller lowercases both.
-
-use aho_corasick::{Span, packed};
-use memchr::memmem;
 
 mod window_counts;
 use window_counts::WINDOW_COUNTS;
@@ -61,20 +59,9 @@ pub(crate) struct Grams {
     /// (`want`, `phot`), and one compare of eight bytes rejects them
     /// without comparing the token.
     heads: Vec<(u64, u64)>,
-    /// Searches (Teddy, SIMD) for the tokens of three bytes or more that
-    /// are shorter than `MIN_LEN` or lack rare windows (see
-    /// [`rarest_windows`]): for each, its part from its rarest three bytes
-    /// on ([`teddy_parts`]). `None` where the CPU has no Teddy.
-    teddy: Option<packed::Searcher>,
-    /// For each of Teddy's patterns (by its id), the tokens, with the
-    /// offset of their part, whose part can occur where it does: those
-    /// whose part it is a prefix of or that is a prefix of it, itself
-    /// included. Two parts found at one offset are both prefixes of the
-    /// text there, so one is a prefix of the other.
-    teddy_family: Vec<Vec<(u32, usize)>>,
-    /// The other tokens without windows (the shortest, or all of them
-    /// without Teddy), each with its own `memmem` searcher.
-    each: Vec<(u32, memmem::Finder<'static>)>,
+    /// The tokens that are shorter than `MIN_LEN` or lack rare windows
+    /// (see [`rarest_windows`]): [`Grams::find_all`] does not find them.
+    short: Vec<u32>,
 }
 
 impl Grams {
@@ -101,77 +88,26 @@ impl Grams {
         let buckets = (0..=1u32 << BUCKET_BITS)
             .map(|b| windows.partition_point(|w| bucket(w.0) < b) as u32)
             .collect();
-        // Teddy fingerprints the first bytes of its patterns, up to three:
-        // tokens of one or two bytes would blunt it, and get a `memmem` each.
-        let (teddy_ids, tiny_ids): (Vec<u32>, Vec<u32>) = short_ids
-            .iter()
-            .partition(|&&i| tokens[i as usize].len() >= 3);
-        let parts = teddy_parts(tokens, &teddy_ids);
-        let teddy = packed::Config::new()
-            .builder()
-            .extend(parts.iter().map(|&(i, off)| &tokens[i as usize][off..]))
-            .build()
-            .filter(|_| !parts.is_empty());
-        let (parts, each_ids) = match teddy {
-            Some(_) => (parts, tiny_ids),
-            None => (Vec::new(), short_ids),
-        };
-        let part = |&(i, off): &(u32, usize)| &tokens[i as usize][off..];
-        let teddy_family = parts
-            .iter()
-            .map(|p| {
-                let p = part(p);
-                let related = |q: &&(u32, usize)| {
-                    let q = part(q);
-                    q.starts_with(p) || p.starts_with(q)
-                };
-                parts.iter().filter(related).copied().collect()
-            })
-            .collect();
-        let each = each_ids
-            .into_iter()
-            .map(|i| (i, memmem::Finder::new(&tokens[i as usize]).into_owned()))
-            .collect();
         Grams {
             table,
             windows,
             buckets,
             tokens: tokens.to_vec(),
             heads: tokens.iter().map(|t| head(t)).collect(),
-            teddy,
-            teddy_family,
-            each,
+            short: short_ids,
         }
     }
 
-    /// Calls `found(token, start)` for every occurrence of a token in `hay`,
-    /// in no particular order.
+    /// The tokens that [`Grams::find_all`] does not find (ids), for the
+    /// caller to search otherwise.
+    pub fn short(&self) -> &[u32] {
+        &self.short
+    }
+
+    /// Calls `found(token, start)` for every occurrence in `hay` of a
+    /// token that has windows (all but [`Grams::short`]), in no particular
+    /// order.
     pub fn find_all(&self, hay: &[u8], mut found: impl FnMut(u32, usize)) {
-        if let Some(teddy) = &self.teddy {
-            // Restarted one byte after each match, so that overlapping
-            // occurrences are found too; where several tokens start at one
-            // offset, each is compared there: Teddy reports one of them, and
-            // the others are in its family.
-            let mut from = 0;
-            while let Some(m) = teddy.find_in(hay, Span::from(from..hay.len())) {
-                for &(id, off) in &self.teddy_family[m.pattern().as_usize()] {
-                    if let Some(s) = m.start().checked_sub(off)
-                        && hay[s..].starts_with(&self.tokens[id as usize])
-                    {
-                        found(id, s);
-                    }
-                }
-                from = m.start() + 1;
-            }
-        }
-        for (id, f) in &self.each {
-            // `find_iter` would skip overlapping occurrences (`aa` in `aaa`).
-            let mut from = 0;
-            while let Some(at) = f.find(&hay[from..]) {
-                found(*id, from + at);
-                from += at + 1;
-            }
-        }
         if self.windows.is_empty() {
             return;
         }
@@ -233,96 +169,120 @@ impl Grams {
     }
 }
 
-/// Teddy's patterns, as `(token, offset)`: each is the part of a token
-/// from its three bytes least likely in English text on, in an order
-/// that keeps the patterns whose first three bytes would together match
-/// common text in separate buckets.
+/// The buckets of the short tokens (those without windows), for the
+/// fingerprint search of the first pass over a block (`sentinels`): at
+/// most [`SHORT_BUCKETS`], each a list of `(token, offset)`, where the
+/// token's fingerprint starts at that offset in it.
 ///
-/// Teddy finds a candidate wherever the first three bytes of some pattern
-/// could be: each of its eight buckets holds the half-bytes (nybbles) of
-/// its patterns' bytes at each position, and any byte whose low and high
-/// nybble are both in the bucket matches there. A pattern such as `for
-/// more` made a candidate at every `for`, and one bucket holding `/getty`
-/// and `share it...` one at every `she` (`s` and `/` share a low nybble,
-/// `g` and `h` a high one); each candidate costs a compare and a branch
-/// the CPU cannot predict. Searched from `r more` and with such patterns
-/// apart, the built-in tokens make 12 candidates an article of 3 to 5 KB
-/// instead of 35, and a new article costs about 8% less time.
-///
-/// How Teddy fills its buckets (aho-corasick 1.1, `teddy::generic`):
-/// patterns whose first bytes have the same low nybbles share a bucket;
-/// otherwise the pattern with id `i` starts bucket `7 - i % 8`. The order
-/// returned puts one pattern of each such group first, then the rest. With
-/// more than eight groups, the costliest (by [`bucket_cost`]) get a bucket
-/// each, and the others are paired so that the pairs cost least. If
-/// Teddy's rules change, the search stays correct; only slower.
-fn teddy_parts(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<(u32, usize)> {
+/// A token's fingerprint is its three bytes least likely in English text
+/// (all of it when it is shorter). The search finds a candidate wherever
+/// three bytes could be the fingerprint of some token of a bucket: each
+/// bucket holds the half-bytes (nybbles) of its fingerprints' bytes at
+/// each position, and any byte whose low and high nybble are both in the
+/// bucket matches there. A fingerprint such as `for` (of `for more`)
+/// would make a candidate at every `for`, and one bucket holding `/getty`
+/// and `she` one at every `she` (`s` and `/` share a low nybble, `g` and
+/// `h` a high one); each candidate costs a compare and a branch the CPU
+/// cannot predict. So tokens are searched from their rarest bytes (`r m`
+/// of `for more`), and the buckets are filled so that they match least
+/// ([`bucket_cost`]): with more fingerprints than buckets, the two buckets
+/// whose union adds least cost are merged, until eight are left.
+pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, usize)>> {
     let common3 = common_trigrams();
-    let parts: Vec<(u32, usize)> = ids
-        .iter()
-        .map(|&i| {
-            let t = &tokens[i as usize];
-            let cost = |at: usize| trigram_cost([t[at], t[at + 1], t[at + 2]], &common3);
-            let at = (0..=t.len() - 3)
-                .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
-                .expect("three bytes or more");
-            (i, at)
-        })
-        .collect();
-    let part = |&(i, at): &(u32, usize)| &tokens[i as usize][at..at + 3];
-    let low = |p: &(u32, usize)| part(p).iter().map(|b| b & 0xf).collect::<Vec<_>>();
-    // Groups of parts whose first three bytes have the same low nybbles.
-    let mut groups: Vec<Vec<(u32, usize)>> = Vec::new();
-    for p in &parts {
-        match groups.iter_mut().find(|g| low(&g[0]) == low(p)) {
-            Some(g) => g.push(*p),
-            None => groups.push(vec![*p]),
+    // One bucket per fingerprint to begin with: tokens with the same one
+    // share it.
+    let mut buckets: Vec<Bucket> = Vec::new();
+    for &i in ids {
+        let t = &tokens[i as usize];
+        let cost = |at: usize| trigram_cost([t[at], t[at + 1], t[at + 2]], &common3);
+        let at = (0..(t.len() + 1).saturating_sub(3))
+            .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+            .unwrap_or(0);
+        let print: Print = std::array::from_fn(|k| t.get(at + k).copied());
+        match buckets.iter_mut().find(|b| b.prints == [print]) {
+            Some(b) => b.tokens.push((i, at)),
+            None => buckets.push(Bucket {
+                prints: vec![print],
+                tokens: vec![(i, at)],
+            }),
         }
     }
-    // What a bucket holding these groups costs.
-    let cost_of = |gs: &[usize]| {
-        let ps: Vec<&[u8]> = gs
-            .iter()
-            .flat_map(|&g| groups[g].iter().map(part))
-            .collect();
-        bucket_cost(&ps, &common3)
+    if buckets.len() > MERGED_BUCKETS {
+        // Too many to weigh every pair: the rest are dealt out.
+        let extra = buckets.split_off(MERGED_BUCKETS);
+        for (k, e) in extra.into_iter().enumerate() {
+            buckets[k % MERGED_BUCKETS].absorb(e);
+        }
+    }
+    // What each bucket costs, and what each pair would cost merged (`a <
+    // b`), updated for the merged bucket only.
+    let cost_of = |ps: &[&Bucket]| {
+        let all: Vec<Print> = ps.iter().flat_map(|b| b.prints.iter().copied()).collect();
+        bucket_cost(&all, &common3)
     };
-    let n = groups.len();
-    let buckets: Vec<Vec<usize>> = if n <= TEDDY_BUCKETS || n > 2 * TEDDY_BUCKETS {
-        (0..n).map(|g| vec![g]).collect()
-    } else {
-        let alone: Vec<f64> = (0..n).map(|g| cost_of(&[g])).collect();
-        let mut by_cost: Vec<usize> = (0..n).collect();
-        by_cost.sort_by(|&a, &b| alone[b].total_cmp(&alone[a]));
-        let singles = 2 * TEDDY_BUCKETS - n;
-        let mut buckets: Vec<Vec<usize>> = by_cost[..singles].iter().map(|&g| vec![g]).collect();
-        let mut left: Vec<usize> = by_cost[singles..].to_vec();
-        let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
-        for (k, &a) in left.iter().enumerate() {
-            for &b in &left[k + 1..] {
-                pairs.push((cost_of(&[a, b]) - alone[a] - alone[b], a, b));
+    let n = buckets.len();
+    let mut cost: Vec<f64> = buckets.iter().map(|b| cost_of(&[b])).collect();
+    let mut merged: Vec<Vec<f64>> = (0..n)
+        .map(|a| {
+            (0..n)
+                .map(|b| match a < b {
+                    true => cost_of(&[&buckets[a], &buckets[b]]),
+                    false => 0.0,
+                })
+                .collect()
+        })
+        .collect();
+    while buckets.len() > SHORT_BUCKETS {
+        let mut best = (f64::INFINITY, 0, 1);
+        for a in 0..buckets.len() {
+            for b in a + 1..buckets.len() {
+                let added = merged[a][b] - cost[a] - cost[b];
+                if added < best.0 {
+                    best = (added, a, b);
+                }
             }
         }
-        pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
-        for (_, a, b) in pairs {
-            if left.contains(&a) && left.contains(&b) {
-                left.retain(|&g| g != a && g != b);
-                buckets.insert(0, vec![a, b]);
-            }
+        let (_, a, b) = best;
+        let gone = buckets.remove(b);
+        buckets[a].absorb(gone);
+        cost.remove(b);
+        merged.remove(b);
+        for row in &mut merged {
+            row.remove(b);
         }
-        buckets
-    };
-    // Pairs first: their second groups then start at id 8 and on, in the
-    // same buckets as their first ones.
-    let mut heads: Vec<usize> = buckets.iter().map(|b| b[0]).collect();
-    heads.extend(buckets.iter().filter_map(|b| b.get(1)));
-    let mut out: Vec<(u32, usize)> = heads.iter().map(|&g| groups[g][0]).collect();
-    out.extend(heads.iter().flat_map(|&g| groups[g][1..].iter().copied()));
-    out
+        cost[a] = cost_of(&[&buckets[a]]);
+        for c in (0..buckets.len()).filter(|&c| c != a) {
+            let (x, y) = (a.min(c), a.max(c));
+            merged[x][y] = cost_of(&[&buckets[x], &buckets[y]]);
+        }
+    }
+    buckets.into_iter().map(|b| b.tokens).collect()
 }
 
-/// Slim Teddy's buckets (eight: see [`teddy_parts`]).
-const TEDDY_BUCKETS: usize = 8;
+/// A bucket that [`short_buckets`] fills.
+struct Bucket {
+    prints: Vec<Print>,
+    /// `(token, offset of its fingerprint)`.
+    tokens: Vec<(u32, usize)>,
+}
+
+impl Bucket {
+    fn absorb(&mut self, other: Bucket) {
+        self.prints.extend(other.prints);
+        self.tokens.extend(other.tokens);
+    }
+}
+
+/// The buckets of the fingerprint search: one bit each of a byte.
+pub(crate) const SHORT_BUCKETS: usize = 8;
+
+/// Above this many fingerprints, [`short_buckets`] deals them out instead
+/// of weighing every pair of buckets.
+const MERGED_BUCKETS: usize = 24;
+
+/// A fingerprint: up to three bytes (`None`: the token is shorter, any
+/// byte).
+type Print = [Option<u8>; 3];
 
 /// The three-byte windows of the [`COMMON`] most common windows, sorted.
 fn common_trigrams() -> Vec<[u8; 3]> {
@@ -347,28 +307,39 @@ fn trigram_cost(t: [u8; 3], common3: &[[u8; 3]]) -> f64 {
     }
 }
 
-/// How likely Teddy is to find a candidate in a bucket holding parts
-/// whose first three bytes are `parts`: the summed [`trigram_cost`] of
-/// every three bytes whose nybbles are all in the bucket.
-fn bucket_cost(parts: &[&[u8]], common3: &[[u8; 3]]) -> f64 {
-    let matching = |k: usize| -> Vec<u8> {
-        let (lo, hi) = parts.iter().fold((0u16, 0u16), |(lo, hi), p| {
-            (lo | 1 << (p[k] & 0xf), hi | 1 << (p[k] >> 4))
-        });
-        (0..=255u8)
-            .filter(|&b| lo & 1 << (b & 0xf) != 0 && hi & 1 << (b >> 4) != 0)
-            .collect()
-    };
-    let (s0, s1, s2) = (matching(0), matching(1), matching(2));
-    let mut sum = 0.0;
-    for &a in &s0 {
-        for &b in &s1 {
-            for &c in &s2 {
-                sum += trigram_cost([a, b, c], common3);
+/// How likely the fingerprint search is to find a candidate in a bucket
+/// holding `prints`: the summed [`trigram_cost`] of every three bytes
+/// whose nybbles are all in the bucket (a letter's in either case, as the
+/// search takes them: see `sentinels::Shorts`). The sum of the products
+/// of [`freq`]s is the product of the sums over each position's bytes,
+/// and the common trigrams are counted one by one: a bucket that takes
+/// any third byte matches 2^8 times as many triples as one that does not.
+fn bucket_cost(prints: &[Print], common3: &[[u8; 3]]) -> f64 {
+    // The nybbles in the bucket at each position, low and high.
+    let masks: [(u16, u16); 3] = std::array::from_fn(|k| {
+        prints.iter().fold((0, 0), |(lo, hi), p| match p[k] {
+            Some(b) => {
+                let u = b.to_ascii_uppercase();
+                (lo | 1 << (b & 0xf), hi | 1 << (b >> 4) | 1 << (u >> 4))
             }
-        }
-    }
-    sum
+            None => (u16::MAX, u16::MAX),
+        })
+    });
+    let has = |k: usize, b: u8| masks[k].0 & 1 << (b & 0xf) != 0 && masks[k].1 & 1 << (b >> 4) != 0;
+    let nybbles = |m: u16| (0..16u8).filter(move |n| m & 1 << n != 0);
+    let freqs: f64 = masks
+        .iter()
+        .map(|&(lo, hi)| {
+            nybbles(hi)
+                .flat_map(|h| nybbles(lo).map(move |l| freq(h << 4 | l)))
+                .sum::<f64>()
+        })
+        .product();
+    let common = common3
+        .iter()
+        .filter(|t| (0..3).all(|k| has(k, t[k])))
+        .count();
+    freqs + COMMON_COST * common as f64
 }
 
 /// Buckets of window hashes in `Grams::buckets`: a thousand, about one
@@ -386,7 +357,7 @@ fn window(s: &[u8], at: usize) -> u32 {
 
 /// The first eight bytes of `token` as a little-endian word (zero-padded
 /// when it is shorter), with the mask of the bytes it has.
-fn head(token: &[u8]) -> (u64, u64) {
+pub(crate) fn head(token: &[u8]) -> (u64, u64) {
     let n = token.len().min(8);
     let mut bytes = [0u8; 8];
     bytes[..n].copy_from_slice(&token[..n]);
@@ -671,10 +642,19 @@ mod tests {
         out
     }
 
+    /// The windows of `Grams` and the short tokens of the first pass
+    /// (`sentinels`) together, as the prefilter searches.
     fn fast(tokens: &[Vec<u8>], hay: &[u8]) -> Vec<(u32, usize)> {
         let g = Grams::new(tokens);
+        let shorts = crate::sentinels::Shorts::new(tokens, g.short());
         let mut out = Vec::new();
-        g.find_all(hay, |id, at| out.push((id, at)));
+        let mut lower = Vec::new();
+        crate::sentinels::lower_and_find(hay, &mut lower, &shorts, |id, at| {
+            if id != crate::sentinels::SENTINEL {
+                out.push((id, at))
+            }
+        });
+        g.find_all(&lower, |id, at| out.push((id, at)));
         out.sort_unstable();
         out
     }
@@ -690,40 +670,22 @@ mod tests {
         assert_eq!(fast(&tokens, hay).len(), 8);
     }
 
-    /// Teddy's buckets for `parts` in this order, as aho-corasick 1.1
-    /// fills them (see [`teddy_parts`]).
-    fn teddy_buckets(parts: &[&[u8]]) -> Vec<Vec<usize>> {
-        let mut buckets = vec![Vec::new(); TEDDY_BUCKETS];
-        let mut by_low: Vec<([u8; 3], usize)> = Vec::new();
-        for (id, p) in parts.iter().enumerate() {
-            let low = [p[0] & 0xf, p[1] & 0xf, p[2] & 0xf];
-            let b = match by_low.iter().find(|(l, _)| *l == low) {
-                Some(&(_, b)) => b,
-                None => {
-                    let b = TEDDY_BUCKETS - 1 - id % TEDDY_BUCKETS;
-                    by_low.push((low, b));
-                    b
-                }
-            };
-            buckets[b].push(id);
-        }
-        buckets
-    }
-
-    /// Where Teddy would find a candidate in `text` with `parts` in this
-    /// order: three bytes whose nybbles are all in one bucket.
-    fn teddy_candidates(parts: &[&[u8]], text: &[u8]) -> usize {
-        let masks: Vec<[(u16, u16); 3]> = teddy_buckets(parts)
+    /// Where the fingerprint search finds a candidate in `text` with
+    /// `buckets` of fingerprints: three bytes whose nybbles, or those of
+    /// the letters' other case, are all in one bucket.
+    fn candidates(buckets: &[Vec<Print>], text: &[u8]) -> usize {
+        let masks: Vec<[(u16, u16); 3]> = buckets
             .iter()
-            .map(|ids| {
-                let mut m = [(0u16, 0u16); 3];
-                for &id in ids {
-                    for (k, (lo, hi)) in m.iter_mut().enumerate() {
-                        *lo |= 1 << (parts[id][k] & 0xf);
-                        *hi |= 1 << (parts[id][k] >> 4);
-                    }
-                }
-                m
+            .map(|prints| {
+                std::array::from_fn(|k| {
+                    prints.iter().fold((0, 0), |(lo, hi), p| match p[k] {
+                        Some(b) => (
+                            lo | 1 << (b & 0xf),
+                            hi | 1 << (b >> 4) | 1 << (b.to_ascii_uppercase() >> 4),
+                        ),
+                        None => (u16::MAX, u16::MAX),
+                    })
+                })
             })
             .collect();
         let fits = |m: &[(u16, u16); 3], w: &[u8]| {
@@ -734,8 +696,8 @@ mod tests {
             .count()
     }
 
-    /// The tokens that Teddy searched for with the built-in patterns.
-    const SHORT_TOKENS: [&str; 13] = [
+    /// The tokens without windows of the built-in patterns, and two more.
+    const SHORT_TOKENS: [&str; 15] = [
         "/getty",
         "/ap",
         "/afp",
@@ -747,70 +709,79 @@ mod tests {
         "share it in the comments below",
         "\u{2014}",
         "\u{2014} (",
+        "(@",
         "berall",
         "get the",
+        "she",
     ];
 
     #[test]
-    fn teddy_searches_from_rare_bytes_and_keeps_clashes_apart() {
+    fn short_tokens_are_searched_from_rare_bytes_in_buckets_that_match_little() {
         let tokens: Vec<Vec<u8>> = SHORT_TOKENS.iter().map(|t| t.as_bytes().to_vec()).collect();
         let ids: Vec<u32> = (0..tokens.len() as u32).collect();
-        let parts = teddy_parts(&tokens, &ids);
-        let part = |&(i, at): &(u32, usize)| &tokens[i as usize][at..];
-        let found: Vec<&[u8]> = parts.iter().map(part).collect();
-        for want in ["r more", "to:", "ge:", "/getty", "\u{2014} ("] {
-            let shown: Vec<_> = found.iter().map(|f| String::from_utf8_lossy(f)).collect();
-            assert!(found.contains(&want.as_bytes()), "{want:?} in {shown:?}");
-        }
-        // `/getty` and `share it...` in one bucket match every `she`.
-        let buckets = teddy_buckets(&found);
-        let bucket_of = |t: &str| {
-            let id = parts
-                .iter()
-                .position(|&(i, _)| tokens[i as usize] == t.as_bytes());
-            buckets.iter().position(|b| b.contains(&id.unwrap()))
+        let buckets = short_buckets(&tokens, &ids);
+        assert!(buckets.len() <= SHORT_BUCKETS);
+        let print = |&(i, at): &(u32, usize)| -> Print {
+            std::array::from_fn(|k| tokens[i as usize].get(at + k).copied())
         };
-        assert_ne!(
-            bucket_of("/getty"),
-            bucket_of("share it in the comments below")
-        );
-        // On prose, far fewer candidates than the tokens as they are.
+        let found: Vec<Vec<u8>> = buckets
+            .iter()
+            .flatten()
+            .map(|p| print(p).iter().flatten().copied().collect())
+            .collect();
+        for want in ["r m", "to:", "ge:", "/ge", "(@"] {
+            let shown: Vec<_> = found.iter().map(|f| String::from_utf8_lossy(f)).collect();
+            assert!(
+                found.contains(&want.as_bytes().to_vec()),
+                "{want:?} in {shown:?}"
+            );
+        }
+        // `/getty` and `she` in one bucket would match every `she` (`s`
+        // and `/` share a low nybble, `g` and `h` a high one).
+        let bucket_of = |t: &str| {
+            buckets
+                .iter()
+                .position(|b| b.iter().any(|&(i, _)| tokens[i as usize] == t.as_bytes()))
+        };
+        assert_ne!(bucket_of("/getty"), bucket_of("she"));
+        // On prose, far fewer candidates than the tokens' first bytes in
+        // buckets dealt out in the tokens' order.
         let prose = "She said she would get there before the others, for more \
             than a year had passed since the photographers filed their \
             images of the harbour. For her brother, who remembered the \
             members of the band that shared a house in September, the \
             film was a gift: he watched it for hours, and she forgot the \
             number of times they had been together for the summer.";
-        let plain: Vec<&[u8]> = tokens.iter().map(|t| &t[..]).collect();
+        let chosen: Vec<Vec<Print>> = buckets
+            .iter()
+            .map(|b| b.iter().map(print).collect())
+            .collect();
+        let mut dealt = vec![Vec::new(); SHORT_BUCKETS];
+        for (k, &i) in ids.iter().enumerate() {
+            dealt[k % SHORT_BUCKETS].push(print(&(i, 0)));
+        }
         let (now, before) = (
-            teddy_candidates(&found, prose.as_bytes()),
-            teddy_candidates(&plain, prose.as_bytes()),
+            candidates(&chosen, prose.as_bytes()),
+            candidates(&dealt, prose.as_bytes()),
         );
-        assert!(now * 3 <= before * 2, "{now} candidates, {before} before");
-        // The order counts too: the same parts in the tokens' order.
-        let mut in_order = parts.clone();
-        in_order.sort_unstable();
-        let in_order: Vec<&[u8]> = in_order.iter().map(part).collect();
-        let unordered = teddy_candidates(&in_order, prose.as_bytes());
-        assert!(
-            now * 3 <= unordered * 2,
-            "{now} candidates, {unordered} unordered"
-        );
+        assert!(now * 2 <= before, "{now} candidates, {before} dealt out");
     }
 
     proptest! {
         #[test]
-        fn teddy_parts_hold_each_token_once(
-            tokens in prop::collection::vec("[ab c(/:\u{2014}]{3,10}", 1..20),
+        fn short_buckets_hold_each_token_once(
+            tokens in prop::collection::vec("[ab c(/:\u{2014}]{1,10}", 1..40),
         ) {
             let tokens: Vec<Vec<u8>> = tokens.into_iter().map(String::into_bytes).collect();
             let ids: Vec<u32> = (0..tokens.len() as u32).collect();
-            let parts = teddy_parts(&tokens, &ids);
-            let mut got: Vec<u32> = parts.iter().map(|&(i, _)| i).collect();
+            let buckets = short_buckets(&tokens, &ids);
+            prop_assert!(buckets.len() <= SHORT_BUCKETS);
+            let mut got: Vec<u32> = buckets.iter().flatten().map(|&(i, _)| i).collect();
             got.sort_unstable();
             prop_assert_eq!(got, ids);
-            for (i, at) in parts {
-                prop_assert!(at + 3 <= tokens[i as usize].len());
+            for (i, at) in buckets.into_iter().flatten() {
+                let n = tokens[i as usize].len();
+                prop_assert!(at + 3.min(n) <= n);
             }
         }
 

@@ -29,11 +29,11 @@
 //!
 //! Checks 1 and 2 run once over a block of many lines, not per line: one
 //! pass lowercases the block into a scratch buffer and finds the
-//! whitespace sentinels (`sentinels`), and the copy is searched for all
-//! tokens at once (`grams`: a bit table of hashed four-byte windows, which
-//! holds its speed with a few hundred tokens where an automaton or Teddy do
-//! not). The offsets found are kept sorted, and each line looks at the next
-//! one.
+//! whitespace sentinels and the few short tokens (`sentinels`), and the
+//! copy is searched for all other tokens at once (`grams`: a bit table of
+//! hashed four-byte windows, which holds its speed with a few hundred
+//! tokens where an automaton or Teddy do not). The offsets found are kept
+//! sorted, and each line looks at the next one.
 //!
 //! Shapes (`shapes`) are not text patterns: the detector checks them on
 //! skipped lines too.
@@ -60,7 +60,8 @@ use memchr::memmem;
 use crate::grams::Grams;
 use crate::matcher::{self, Hit, Rule};
 use crate::patterns::{Hole, Piece, Scope};
-use crate::{sentinels, text};
+use crate::sentinels::{self, Shorts};
+use crate::text;
 
 /// Largest block searched at once: lowercased into a scratch buffer of this
 /// size, so it stays in cache.
@@ -70,8 +71,10 @@ const BLOCK: usize = 64 * 1024;
 #[derive(Debug)]
 pub(crate) struct Prefilter {
     /// Searches lowercased text for the trigger tokens (ids are indexes
-    /// into `triggers`).
+    /// into `triggers`), but the short ones.
     finder: Grams,
+    /// The short tokens, which the first pass over a block finds.
+    shorts: Shorts,
     triggers: Vec<Trigger>,
     /// The first literals of literal-first line and block rules (ASCII
     /// only, lowercased), each with its rule, sorted, so that those with a
@@ -148,7 +151,7 @@ struct Flag {
 }
 
 /// `Flag::trigger` of a whitespace sentinel.
-const SENTINEL: u32 = u32::MAX;
+use sentinels::SENTINEL;
 
 /// The prefilter's state while cleaning one input: what the search of the
 /// current block found, and a cursor into it.
@@ -232,6 +235,7 @@ impl Prefilter {
         let triggers = group_triggers(rules, &wants);
         let tokens: Vec<Vec<u8>> = triggers.iter().map(|t| t.token.clone()).collect();
         let finder = Grams::new(&tokens);
+        let shorts = Shorts::new(&tokens, finder.short());
         let mut start_rules_by_byte = vec![Vec::new(); 256];
         let mut start_holes: Vec<StartHole> = Vec::new();
         for &id in &start_rules {
@@ -277,6 +281,7 @@ impl Prefilter {
         }
         Prefilter {
             finder,
+            shorts,
             triggers,
             start_keys: starts.iter().map(|(l, _)| start_key(l)).collect(),
             starts,
@@ -716,10 +721,10 @@ impl Prefilter {
         let flags = &mut sk.flags;
         // Sentinels (`sentinels::is_sentinel`), found in one pass with the
         // lowercased copy of the block that the tokens are searched in.
-        sentinels::lower_and_find(block, &mut sk.lower, |i| {
+        sentinels::lower_and_find(block, &mut sk.lower, &self.shorts, |t, i| {
             flags.push(Flag {
                 at: base + i as u64,
-                trigger: SENTINEL,
+                trigger: t,
             })
         });
         self.finder.find_all(&sk.lower, |t, i| {

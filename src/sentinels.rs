@@ -1,5 +1,6 @@
-//! The prefilter's first look at a block: its ASCII-lowercased copy, and
-//! where the whitespace sentinels are, in one pass.
+//! The prefilter's first look at a block: its ASCII-lowercased copy,
+//! where the whitespace sentinels are, and where the short tokens are, in
+//! one pass.
 //!
 //! A sentinel is whitespace that the matcher would normalise, which the
 //! prefilter's checks do not handle (see `prefilter`): a line that holds
@@ -23,10 +24,158 @@
 //! A first version that tested each kind with compares (about 75
 //! instructions for 32 offsets, as many as the passes it replaced) gained
 //! no time.
+//!
+//! The same pass finds the prefilter's short tokens ([`Shorts`]: those
+//! without four-byte windows for `grams`, such as `—`, `(@`, `/getty`,
+//! `photo:`), by their fingerprints, with a second set of tables looked up
+//! by the same nybbles: about 20 more instructions for 32 offsets. Teddy
+//! (SIMD, from aho-corasick) searched the lowercased copy for them in a
+//! pass of its own, restarted after each of its matches, and a `memmem`
+//! pass searched for each two-byte one. Against those, in alternation
+//! (`benches/ab.py`, three rounds): the 171 MB stream 4.6% faster, an
+//! article 6.2% (see `docs/performance.md`, "Twenty-first session").
 
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
+use crate::grams::{SHORT_BUCKETS, head, short_buckets};
 use crate::text;
+
+/// The eight bytes of `x` ASCII-lowercased, all at once: a byte from
+/// `A` to `Z` (`0x41` to `0x5A`) gets bit 5 set.
+fn lower_ascii(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let seven = x & (0x7f * ONES);
+    // Bit 7 of each byte: its low seven bits are at least `A`, and are
+    // more than `Z`; and the byte is ASCII (its bit 7 is clear).
+    let from_a = seven + (0x80 - 0x41) * ONES;
+    let past_z = seven + (0x80 - 0x5b) * ONES;
+    let upper = from_a & !past_z & !x & (0x80 * ONES);
+    x | upper >> 2
+}
+
+/// What [`lower_and_find`] reports for a sentinel, in place of a token id.
+pub(crate) const SENTINEL: u32 = u32::MAX;
+
+/// The short tokens of a prefilter, searched by the first pass over each
+/// block: each token's fingerprint (its three bytes least likely in text,
+/// see `grams::short_buckets`) is in one of eight buckets, and a bucket is
+/// a bit in nybble tables like [`NYBBLE_TABLES`], built here from the
+/// tokens. The tables take the bytes as they are in the block, not
+/// lowercased, so a letter of a fingerprint sets the nybbles of both its
+/// cases; the token is then compared up to ASCII case.
+#[derive(Debug, Default)]
+pub(crate) struct Shorts {
+    /// For each of the three positions of a fingerprint, the tables by
+    /// low and by high nybble: bit `k` is bucket `k`.
+    tables: [[[u8; 16]; 2]; 3],
+    /// The tokens of each bucket.
+    buckets: Vec<Vec<Short>>,
+    /// Every token with its own `memmem` searcher, where the CPU lacks
+    /// AVX2.
+    each: Vec<(u32, memmem::Finder<'static>)>,
+}
+
+/// A token of [`Shorts`].
+#[derive(Debug)]
+struct Short {
+    id: u32,
+    /// The offset of its fingerprint in it.
+    at: usize,
+    token: Box<[u8]>,
+    /// Its first eight bytes and their mask (`grams::head`): most
+    /// candidates are its fingerprint in another word (`ber` of `berall`
+    /// in `number`), and one compare of eight bytes rules them out.
+    head: (u64, u64),
+}
+
+impl Shorts {
+    /// `ids` index `tokens` (ASCII-lowercased, none empty); their ids are
+    /// what [`lower_and_find`] reports.
+    pub fn new(tokens: &[Vec<u8>], ids: &[u32]) -> Shorts {
+        let mut tables = [[[0u8; 16]; 2]; 3];
+        let buckets: Vec<Vec<Short>> = short_buckets(tokens, ids)
+            .into_iter()
+            .map(|b| {
+                b.into_iter()
+                    .map(|(id, at)| Short {
+                        id,
+                        at,
+                        token: tokens[id as usize].clone().into_boxed_slice(),
+                        head: head(&tokens[id as usize]),
+                    })
+                    .collect()
+            })
+            .collect();
+        assert!(buckets.len() <= SHORT_BUCKETS, "one bit a bucket");
+        for (k, bucket) in buckets.iter().enumerate() {
+            for Short { at, token, .. } in bucket {
+                for (pos, t) in tables.iter_mut().enumerate() {
+                    let mut set = |b: u8| {
+                        t[0][usize::from(b & 15)] |= 1 << k;
+                        t[1][usize::from(b >> 4)] |= 1 << k;
+                    };
+                    match token.get(at + pos) {
+                        Some(&b) => {
+                            set(b);
+                            set(b.to_ascii_uppercase());
+                        }
+                        // A token shorter than three bytes: any byte.
+                        None => (0..=255).for_each(&mut set),
+                    }
+                }
+            }
+        }
+        let each = ids
+            .iter()
+            .map(|&i| (i, memmem::Finder::new(&tokens[i as usize]).into_owned()))
+            .collect();
+        Shorts {
+            tables,
+            buckets,
+            each,
+        }
+    }
+
+    /// The buckets whose fingerprints may start at `i` of `block`, as bits
+    /// (what the vector pass computes 32 offsets at a time).
+    fn buckets_at(&self, block: &[u8], i: usize) -> u8 {
+        (0..3).fold(u8::MAX, |bits, pos| {
+            let b = block.get(i + pos).copied().unwrap_or(0);
+            let [lo, hi] = &self.tables[pos];
+            bits & lo[usize::from(b & 15)] & hi[usize::from(b >> 4)]
+        })
+    }
+
+    /// Compares the tokens of the buckets `bits` whose fingerprint would
+    /// be at `i` of `block`, and calls `found(id, start)` for each there.
+    #[cold]
+    fn check(&self, block: &[u8], i: usize, bits: u8, found: &mut impl FnMut(u32, usize)) {
+        let mut bits = bits;
+        while bits != 0 {
+            let k = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            for t in &self.buckets[k] {
+                let Some(s) = i.checked_sub(t.at) else {
+                    continue;
+                };
+                let (want, mask) = t.head;
+                if let Some(eight) = block.get(s..s + 8)
+                    && lower_ascii(u64::from_le_bytes(eight.try_into().expect("eight bytes")))
+                        & mask
+                        != want
+                {
+                    continue;
+                }
+                if block
+                    .get(s..s + t.token.len())
+                    .is_some_and(|b| b.eq_ignore_ascii_case(&t.token))
+                {
+                    found(t.id, s);
+                }
+            }
+        }
+    }
+}
 
 /// Is there a sentinel at `i` of `block`? (What [`lower_and_find`] looks
 /// for, an offset at a time: the reference for its tests.) Whitespace as
@@ -42,14 +191,22 @@ pub(crate) fn is_sentinel(block: &[u8], i: usize) -> bool {
 }
 
 /// Replaces the contents of `lower` with `block` ASCII-lowercased, and
-/// calls `found` with the first offset of every run of sentinels
-/// ([`is_sentinel`]) at consecutive offsets, in no particular order.
+/// calls `found(SENTINEL, i)` with the first offset `i` of every run of
+/// sentinels ([`is_sentinel`]) at consecutive offsets, and `found(id, i)`
+/// for every occurrence of a token of `shorts` at `i`, overlapping ones
+/// too (the block ASCII-lowercased there is the token), in no particular
+/// order.
 ///
 /// A run never spans two lines (a line end is no sentinel), and a line
 /// with a sentinel is all the prefilter needs to know: one offset a run
 /// keeps the list short for a block of tabs or spaces.
-pub(crate) fn lower_and_find(block: &[u8], lower: &mut Vec<u8>, found: impl FnMut(usize)) {
-    lower_and_find_with(block, lower, found, true);
+pub(crate) fn lower_and_find(
+    block: &[u8],
+    lower: &mut Vec<u8>,
+    shorts: &Shorts,
+    found: impl FnMut(u32, usize),
+) {
+    lower_and_find_with(block, lower, shorts, found, true);
 }
 
 /// Does a run of sentinels start at `i`?
@@ -62,31 +219,42 @@ fn starts_run(block: &[u8], i: usize) -> bool {
 fn lower_and_find_with(
     block: &[u8],
     lower: &mut Vec<u8>,
-    mut found: impl FnMut(usize),
+    shorts: &Shorts,
+    mut found: impl FnMut(u32, usize),
     vector: bool,
 ) {
     lower.clear();
     lower.reserve(block.len());
     // Each way finds every sentinel and maybe other offsets, each tested.
-    let mut each = |i: usize| {
-        if starts_run(block, i) {
-            found(i)
-        }
-    };
     #[cfg(target_arch = "x86_64")]
     if vector && std::arch::is_x86_feature_detected!("avx2") {
+        // Tokens as found; sentinels tested.
+        let mut report = |id: u32, i: usize| {
+            if id != SENTINEL || starts_run(block, i) {
+                found(id, i)
+            }
+        };
         // SAFETY: the CPU has AVX2, checked just above; `lower` has room
         // for `block.len()` bytes, reserved above.
-        let done = unsafe { lower_and_find_avx2(block, lower.as_mut_ptr(), &mut each) };
+        let done = unsafe { lower_and_find_avx2(block, lower.as_mut_ptr(), shorts, &mut report) };
         // SAFETY: the first `done` bytes were written.
         unsafe { lower.set_len(done) };
         for (i, &b) in block.iter().enumerate().skip(done) {
             lower.push(b.to_ascii_lowercase());
-            each(i);
+            report(SENTINEL, i);
+            let bits = shorts.buckets_at(block, i);
+            if bits != 0 {
+                shorts.check(block, i, bits, &mut report);
+            }
         }
         return;
     }
     let _ = vector;
+    let mut each = |i: usize| {
+        if starts_run(block, i) {
+            found(SENTINEL, i)
+        }
+    };
     lower.extend(block.iter().map(u8::to_ascii_lowercase));
     // Otherwise `memchr` (which has vector code for most CPUs) for the
     // lead bytes, and `memmem` for two spaces: the first two spaces of a
@@ -95,6 +263,14 @@ fn lower_and_find_with(
     memchr3_iter(b'\r', 0xc2, 0xe1, block).for_each(&mut each);
     memchr2_iter(0xe2, 0xe3, block).for_each(&mut each);
     memmem::find_iter(block, b"  ").for_each(each);
+    for (id, f) in &shorts.each {
+        // `find_iter` would skip overlapping occurrences (`aa` in `aaa`).
+        let mut from = 0;
+        while let Some(at) = f.find(&lower[from..]) {
+            found(*id, from + at);
+            from += at + 1;
+        }
+    }
 }
 
 /// The sentinels as seven patterns of three bytes, for the vector pass: a
@@ -173,15 +349,18 @@ const NYBBLE_TABLES: [[[u8; 16]; 2]; 3] = nybble_tables();
 /// whole 32 bytes whose two bytes after them lie in `block` too (a
 /// sentinel is up to three bytes); writes the lowercased bytes to `lower`
 /// and returns where it stopped, for the caller to go on from. Calls
-/// `found` with every offset where one of [`PATTERNS`] matches: every
-/// sentinel and a few other offsets.
+/// `found(SENTINEL, i)` with every offset where one of [`PATTERNS`]
+/// matches: every sentinel and a few other offsets; and `found(id, i)`
+/// for every token of `shorts` at `i` whose fingerprint starts before
+/// where it stopped.
 ///
 /// Each pattern is one bit: the bits of the patterns that may start at an
 /// offset are those that accept its byte, AND those that accept the next
 /// byte in second place, AND those that accept the one after in third;
 /// each set of bits is two table lookups (`vpshufb`) by the byte's
 /// nybbles. About 35 instructions for 32 offsets, against about 80 for
-/// the four passes this replaces.
+/// the four passes this replaces. The short tokens' buckets are bits of
+/// another set of tables, looked up by the same nybbles: about 13 more.
 ///
 /// # Safety
 ///
@@ -192,7 +371,8 @@ const NYBBLE_TABLES: [[[u8; 16]; 2]; 3] = nybble_tables();
 unsafe fn lower_and_find_avx2(
     block: &[u8],
     lower: *mut u8,
-    found: &mut impl FnMut(usize),
+    shorts: &Shorts,
+    found: &mut impl FnMut(u32, usize),
 ) -> usize {
     use std::arch::x86_64::*;
     // A table of sixteen bytes in both 128-bit lanes (`vpshufb` looks up
@@ -202,14 +382,21 @@ unsafe fn lower_and_find_avx2(
         _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(t.as_ptr().cast()) })
     };
     let tables = NYBBLE_TABLES.map(|[lo, hi]| (table(&lo), table(&hi)));
+    let token_tables = shorts.tables.map(|[lo, hi]| (table(&lo), table(&hi)));
     let nybble = _mm256_set1_epi8(0x0f);
-    // The patterns whose set at `pos` accepts each byte of `x`.
-    let accepts = |x: __m256i, pos: usize| {
-        let (lo, hi) = tables[pos];
-        let low = _mm256_and_si256(x, nybble);
-        let high = _mm256_and_si256(_mm256_srli_epi16(x, 4), nybble);
-        _mm256_and_si256(_mm256_shuffle_epi8(lo, low), _mm256_shuffle_epi8(hi, high))
+    // The low and high nybbles of each byte of `x`.
+    let nybbles = |x: __m256i| {
+        (
+            _mm256_and_si256(x, nybble),
+            _mm256_and_si256(_mm256_srli_epi16(x, 4), nybble),
+        )
     };
+    // The bits that `tables` at `pos` give bytes of these nybbles.
+    let accepts =
+        |tables: &[(__m256i, __m256i); 3], (low, high): (__m256i, __m256i), pos: usize| {
+            let (lo, hi) = tables[pos];
+            _mm256_and_si256(_mm256_shuffle_epi8(lo, low), _mm256_shuffle_epi8(hi, high))
+        };
     let (a_upper, letters, case) = (
         _mm256_set1_epi8(b'A' as i8),
         _mm256_set1_epi8(25),
@@ -227,14 +414,30 @@ unsafe fn lower_and_find_avx2(
         // SAFETY: `p + 32 <= block.len()`, for which `lower` has room.
         unsafe { _mm256_storeu_si256(lower.add(p).cast(), lowered) };
 
+        let (n0, n1, n2) = (nybbles(b0), nybbles(b1), nybbles(b2));
         let hits = _mm256_and_si256(
-            accepts(b0, 0),
-            _mm256_and_si256(accepts(b1, 1), accepts(b2, 2)),
+            accepts(&tables, n0, 0),
+            _mm256_and_si256(accepts(&tables, n1, 1), accepts(&tables, n2, 2)),
         );
         let mut bits = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, zero)) as u32);
         while bits != 0 {
-            found(p + bits.trailing_zeros() as usize);
+            found(SENTINEL, p + bits.trailing_zeros() as usize);
             bits &= bits - 1;
+        }
+        let buckets = _mm256_and_si256(
+            accepts(&token_tables, n0, 0),
+            _mm256_and_si256(accepts(&token_tables, n1, 1), accepts(&token_tables, n2, 2)),
+        );
+        let mut bits = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(buckets, zero)) as u32);
+        if bits != 0 {
+            let mut each = [0u8; 32];
+            // SAFETY: `each` holds 32 bytes; `storeu` takes any alignment.
+            unsafe { _mm256_storeu_si256(each.as_mut_ptr().cast(), buckets) };
+            while bits != 0 {
+                let i = bits.trailing_zeros() as usize;
+                shorts.check(block, p + i, each[i], found);
+                bits &= bits - 1;
+            }
         }
         p += 32;
     }
@@ -247,14 +450,155 @@ mod tests {
     use proptest::prelude::*;
 
     /// What `lower_and_find` gives, sorted: the lowercased copy and the
-    /// offsets reported.
+    /// offsets of the sentinels reported (no short tokens).
     fn run_with(block: &[u8], vector: bool) -> (Vec<u8>, Vec<usize>) {
+        let (lower, found) = run_tokens(block, &Shorts::default(), vector);
+        assert!(found.iter().all(|&(id, _)| id == SENTINEL));
+        (lower, found.into_iter().map(|(_, i)| i).collect())
+    }
+
+    /// What `lower_and_find` gives, sorted: the lowercased copy and what
+    /// it reported, `(id, offset)`.
+    fn run_tokens(block: &[u8], shorts: &Shorts, vector: bool) -> (Vec<u8>, Vec<(u32, usize)>) {
         // A used buffer: its old contents must go.
         let mut lower = b"old contents".to_vec();
         let mut found = Vec::new();
-        lower_and_find_with(block, &mut lower, |i| found.push(i), vector);
+        lower_and_find_with(
+            block,
+            &mut lower,
+            shorts,
+            |id, i| found.push((id, i)),
+            vector,
+        );
         found.sort_unstable();
         (lower, found)
+    }
+
+    /// Every occurrence of every token in `block` ASCII-lowercased, and
+    /// the first offset of each run of sentinels, sorted.
+    fn naive(tokens: &[Vec<u8>], block: &[u8]) -> Vec<(u32, usize)> {
+        let lower = block.to_ascii_lowercase();
+        let mut want: Vec<(u32, usize)> = (0..block.len())
+            .filter(|&i| is_sentinel(block, i) && !(i > 0 && is_sentinel(block, i - 1)))
+            .map(|i| (SENTINEL, i))
+            .collect();
+        for (id, t) in tokens.iter().enumerate() {
+            for i in 0..lower.len() {
+                if lower[i..].starts_with(t) {
+                    want.push((id as u32, i));
+                }
+            }
+        }
+        want.sort_unstable();
+        want
+    }
+
+    /// The pass finds the tokens and sentinels of `naive`, with and without
+    /// vectors.
+    fn finds_tokens(tokens: &[Vec<u8>], block: &[u8]) -> Result<(), String> {
+        let ids: Vec<u32> = (0..tokens.len() as u32).collect();
+        let shorts = Shorts::new(tokens, &ids);
+        let want = naive(tokens, block);
+        for vector in [true, false] {
+            let (lower, found) = run_tokens(block, &shorts, vector);
+            if lower != block.to_ascii_lowercase() {
+                return Err("lowercased copy differs".into());
+            }
+            if found != want {
+                return Err(format!("vector {vector}: found {found:?}, want {want:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Tokens of every length the buckets hold (one and two bytes, whose
+    /// fingerprints take any byte after them; past 32 bytes; non-ASCII; a
+    /// prefix of another; with the same fingerprint as another), in either
+    /// case, at every offset across the vector pass's 32 bytes and its
+    /// end, also overlapping.
+    #[test]
+    fn short_tokens_at_every_offset() {
+        let tokens: Vec<Vec<u8>> = [
+            "(@",
+            "@",
+            "/ap",
+            "/afp",
+            "\u{2014}",
+            "\u{2014} (",
+            "photo:",
+            "image:",
+            "get the",
+            "for more",
+            "berall",
+            "aa",
+            "share it in the comments below, or else",
+            "file -",
+        ]
+        .iter()
+        .map(|t| t.as_bytes().to_vec())
+        .collect();
+        let pieces = [
+            "(@x",
+            "/AP",
+            "/afp",
+            "\u{2014}",
+            "\u{2014} (",
+            "Photo:",
+            "IMAGE:",
+            "get THE",
+            "For More",
+            "\u{fc}berall",
+            "aaa",
+            "Share it in the comments below, or else",
+            "file -",
+            "\u{2019}",
+            "/getty",
+            "photo",
+            "(@",
+            "@",
+        ];
+        let mut seen = 0;
+        for a in pieces {
+            for pad in 0..70 {
+                let text = format!("{}{a} x{a}\n", "w".repeat(pad));
+                finds_tokens(&tokens, text.as_bytes())
+                    .map_err(|e| format!("{text:?}: {e}"))
+                    .unwrap();
+                let ids: Vec<u32> = (0..tokens.len() as u32).collect();
+                seen += run_tokens(text.as_bytes(), &Shorts::new(&tokens, &ids), true)
+                    .1
+                    .len();
+            }
+        }
+        assert!(seen > 2_000, "{seen} found");
+    }
+
+    /// More tokens than buckets: they share them, and each is found.
+    #[test]
+    fn shared_buckets() {
+        let tokens: Vec<Vec<u8>> = (0..40u8)
+            .map(|i| vec![b'a' + i % 26, b'0' + i % 10, b'/', b'a' + i / 2])
+            .collect();
+        let text: Vec<u8> = tokens
+            .iter()
+            .flat_map(|t| t.iter().chain(b" ").copied())
+            .collect();
+        let text = [&b"xx"[..], &text, &text.to_ascii_uppercase()].concat();
+        finds_tokens(&tokens, &text).unwrap();
+        assert!(naive(&tokens, &text).len() >= 80);
+    }
+
+    /// `lower_ascii` lowercases the ASCII letters of eight bytes and
+    /// nothing else, byte by byte.
+    #[test]
+    fn lower_ascii_is_bytewise() {
+        for b in 0..=255u8 {
+            for other in [0u8, b'A', b'z', 0x80, 0xff, b'@', b'['] {
+                let x = u64::from_le_bytes([other, b, other, b, b, other, b, other]);
+                let want = u64::from_le_bytes(x.to_le_bytes().map(|c| c.to_ascii_lowercase()));
+                assert_eq!(lower_ascii(x), want, "{b:#x} {other:#x}");
+            }
+        }
     }
 
     /// Checks `run` against the definition, offset by offset: the copy is
@@ -346,6 +690,18 @@ mod tests {
 
         /// Any bytes, drawn mostly from those that start or follow a
         /// sentinel, at any length.
+        #[test]
+        fn finds_short_tokens_as_a_naive_search(
+            tokens in prop::collection::vec("[aB (@\u{2014}:/]{1,12}", 1..14),
+            block in "[aAbB (@\u{2014}\u{2019}:/\n\t]{0,300}",
+        ) {
+            let tokens: Vec<Vec<u8>> = tokens
+                .into_iter()
+                .map(|t| t.to_ascii_lowercase().into_bytes())
+                .collect();
+            prop_assert_eq!(finds_tokens(&tokens, block.as_bytes()), Ok(()));
+        }
+
         #[test]
         fn agrees_with_the_definition(
             block in prop::collection::vec(
