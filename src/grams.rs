@@ -174,8 +174,8 @@ impl Grams {
 /// most [`SHORT_BUCKETS`], each a list of `(token, offset)`, where the
 /// token's fingerprint starts at that offset in it.
 ///
-/// A token's fingerprint is its three bytes least likely in English text
-/// (all of it when it is shorter). The search finds a candidate wherever
+/// A token's fingerprint is its three bytes least common in scraped
+/// articles ([`trigram_counts`]; all of it when it is shorter). The search finds a candidate wherever
 /// three bytes could be the fingerprint of some token of a bucket: each
 /// bucket holds the half-bytes (nybbles) of its fingerprints' bytes at
 /// each position, and any byte whose low and high nybble are both in the
@@ -189,14 +189,24 @@ impl Grams {
 /// whose union adds least cost are merged, until eight are left.
 pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, usize)>> {
     let common3 = common_trigrams();
+    let trigrams: Vec<[u8; 3]> = ids
+        .iter()
+        .flat_map(|&i| tokens[i as usize].windows(3))
+        .map(|w| [w[0], w[1], w[2]])
+        .collect();
+    let counts = trigram_counts(&trigrams);
     // One bucket per fingerprint to begin with: tokens with the same one
     // share it.
     let mut buckets: Vec<Bucket> = Vec::new();
+    let mut first = 0;
     for &i in ids {
         let t = &tokens[i as usize];
-        let cost = |at: usize| trigram_cost([t[at], t[at + 1], t[at + 2]], &common3);
-        let at = (0..(t.len() + 1).saturating_sub(3))
-            .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+        // This token's trigrams' counts, in order.
+        let n = (t.len() + 1).saturating_sub(3);
+        let count = &counts[first..first + n];
+        first += n;
+        let at = (0..n)
+            .min_by(|&a, &b| count[a].total_cmp(&count[b]))
             .unwrap_or(0);
         let print: Print = std::array::from_fn(|k| t.get(at + k).copied());
         match buckets.iter_mut().find(|b| b.prints == [print]) {
@@ -295,25 +305,49 @@ fn common_trigrams() -> Vec<[u8; 3]> {
     out
 }
 
-/// The relative likelihood of three bytes in English prose: the product
-/// of their [`freq`]s, plus [`COMMON_COST`] when they are three bytes of
-/// one of the [`COMMON`] most common windows.
-fn trigram_cost(t: [u8; 3], common3: &[[u8; 3]]) -> f64 {
-    let base: f64 = t.iter().map(|&b| freq(b)).product();
-    if common3.binary_search(&t).is_ok() {
-        base + COMMON_COST
-    } else {
-        base
+/// About how often each of `trigrams` occurs in the corpus: the most of
+/// the summed counts of the [`WINDOW_COUNTS`] windows that it starts and
+/// of those that it ends, or when no listed window holds it, an estimate
+/// from its bytes (as [`estimate`] rates a window). The bytes alone
+/// mislead: `ber` (of `berall`, from `überall`) rates rarer than `ral` by
+/// its `b`, but is three times as common (`number`, `remember`); `file -`
+/// was searched from `fil`, twelve times as common as `e -`. One pass over
+/// the list for all of them: the tokens without windows are few.
+fn trigram_counts(trigrams: &[[u8; 3]]) -> Vec<f64> {
+    let mut keys: Vec<[u8; 3]> = trigrams.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    // Summed counts of the listed windows each key starts, and ends.
+    let mut sums = vec![(0.0, 0.0); keys.len()];
+    for (w, n) in WINDOW_COUNTS.iter() {
+        if let Ok(i) = keys.binary_search(&[w[0], w[1], w[2]]) {
+            sums[i].0 += f64::from(*n);
+        }
+        if let Ok(i) = keys.binary_search(&[w[1], w[2], w[3]]) {
+            sums[i].1 += f64::from(*n);
+        }
     }
+    trigrams
+        .iter()
+        .map(|t| {
+            let (start, end) = sums[keys.binary_search(t).expect("a key of each")];
+            match start.max(end) {
+                0.0 => estimate(t),
+                n => n,
+            }
+        })
+        .collect()
 }
 
 /// How likely the fingerprint search is to find a candidate in a bucket
-/// holding `prints`: the summed [`trigram_cost`] of every three bytes
-/// whose nybbles are all in the bucket (a letter's in either case, as the
-/// search takes them: see `sentinels::Shorts`). The sum of the products
-/// of [`freq`]s is the product of the sums over each position's bytes,
-/// and the common trigrams are counted one by one: a bucket that takes
-/// any third byte matches 2^8 times as many triples as one that does not.
+/// holding `prints`: summed over every three bytes whose nybbles are all
+/// in the bucket (a letter's in either case, as the search takes them:
+/// see `sentinels::Shorts`), the product of their [`freq`]s, plus
+/// [`COMMON_COST`] for three bytes of one of the [`COMMON`] most common
+/// windows. The sum of the products is the product of the sums over each
+/// position's bytes, and the common trigrams are counted one by one: a
+/// bucket that takes any third byte matches 2^8 times as many triples as
+/// one that does not.
 fn bucket_cost(prints: &[Print], common3: &[[u8; 3]]) -> f64 {
     // The nybbles in the bucket at each position, low and high.
     let masks: [(u16, u16); 3] = std::array::from_fn(|k| {
@@ -329,10 +363,11 @@ fn bucket_cost(prints: &[Print], common3: &[[u8; 3]]) -> f64 {
     let nybbles = |m: u16| (0..16u8).filter(move |n| m & 1 << n != 0);
     let freqs: f64 = masks
         .iter()
-        .map(|&(lo, hi)| {
-            nybbles(hi)
+        .map(|&(lo, hi)| match (lo, hi) {
+            (u16::MAX, u16::MAX) => ALL_FREQS,
+            _ => nybbles(hi)
                 .flat_map(|h| nybbles(lo).map(move |l| freq(h << 4 | l)))
-                .sum::<f64>()
+                .sum::<f64>(),
         })
         .product();
     let common = common3
@@ -421,8 +456,19 @@ const COMMON: usize = 256;
 /// 2^19 in 2^25).
 const COMMON_COST: f64 = 1e12;
 
-/// The highest product of four [`freq`]s (four spaces).
-const MAX_FREQ_PRODUCT: f64 = 180.0 * 180.0 * 180.0 * 180.0;
+/// The [`freq`]s of all bytes, summed.
+const ALL_FREQS: f64 = {
+    let mut sum = 0.0;
+    let mut b = 0;
+    while b < 256 {
+        sum += freq(b as u8);
+        b += 1;
+    }
+    sum
+};
+
+/// The highest [`freq`] (a space).
+const MAX_FREQ: f64 = 180.0;
 
 /// How often the four bytes `w` occur in the corpus: their count when
 /// [`WINDOW_COUNTS`] lists them, otherwise an estimate from the bytes
@@ -445,11 +491,12 @@ pub(crate) fn window_count(w: &[u8; 4]) -> f64 {
     }
 }
 
-/// What a window that [`WINDOW_COUNTS`] does not list is rated: the
-/// product of its bytes' [`freq`]s, scaled below the least listed count.
+/// What a window that [`WINDOW_COUNTS`] does not list is rated (or three
+/// bytes that no listed window holds): the product of its bytes'
+/// [`freq`]s, scaled below the least listed count.
 fn estimate(w: &[u8]) -> f64 {
     let least = WINDOW_COUNTS.last().map_or(1.0, |(_, n)| f64::from(*n));
-    w.iter().map(|&b| freq(b)).product::<f64>() / MAX_FREQ_PRODUCT * least
+    w.iter().map(|&b| freq(b) / MAX_FREQ).product::<f64>() * least
 }
 
 /// How often the search would look at a token's window: built once per
@@ -501,7 +548,7 @@ impl WindowCosts {
 }
 
 /// Rough frequency of a byte in lowercased English prose, per thousand.
-fn freq(b: u8) -> f64 {
+const fn freq(b: u8) -> f64 {
     match b {
         b' ' => 180.0,
         b'e' => 100.0,
@@ -729,13 +776,29 @@ mod tests {
             .flatten()
             .map(|p| print(p).iter().flatten().copied().collect())
             .collect();
-        for want in ["r m", "to:", "ge:", "/ge", "(@"] {
+        // Rated by the corpus's counts, not by their bytes: `e -` (12 times
+        // rarer than `fil`), `ral` (three times rarer than `ber`), and the
+        // end of the dash with ` (` rather than the dash, in every
+        // paragraph of some writers.
+        let dash_paren = [0x94, b' ', b'('];
+        for want in [
+            &b"r m"[..],
+            b"to:",
+            b"ge:",
+            b"/ge",
+            b"(@",
+            b"e -",
+            b"ral",
+            &dash_paren,
+        ] {
             let shown: Vec<_> = found.iter().map(|f| String::from_utf8_lossy(f)).collect();
-            assert!(
-                found.contains(&want.as_bytes().to_vec()),
-                "{want:?} in {shown:?}"
-            );
+            assert!(found.contains(&want.to_vec()), "{want:?} in {shown:?}");
         }
+        let counts = trigram_counts(&[*b"ber", *b"ral", *b"fil", *b"e -"]);
+        assert!(
+            counts[0] > 2.0 * counts[1] && counts[2] > 5.0 * counts[3],
+            "{counts:?}"
+        );
         // `/getty` and `she` in one bucket would match every `she` (`s`
         // and `/` share a low nybble, `g` and `h` a high one).
         let bucket_of = |t: &str| {
