@@ -9,7 +9,9 @@
 //! start at multiples of four, and looks each up in a table of 128 Ki bits
 //! (16 KiB, so it stays in the L1 cache) where every token has set the bits
 //! of four windows, one at each offset modulo four. Only where a bit is set
-//! are the tokens with that window compared. Each token uses, of its
+//! are the eight bytes around the window looked up in a second table
+//! ([`Context`]), and only where that bit is set too are the tokens with
+//! that window compared. Each token uses, of its
 //! windows at each offset modulo four, the one least likely in
 //! scraped-article text, by how often each occurs in the corpus
 //! ([`WINDOW_COUNTS`], the 4,096 most common windows; the others rated by
@@ -34,6 +36,47 @@ use window_counts::WINDOW_COUNTS;
 
 const TABLE_BITS: u32 = 17;
 const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
+/// The table of contexts: 64 Ki bits (8 KiB), one a window.
+const CONTEXT_BITS: u32 = 16;
+const CONTEXT_WORDS: usize = 1 << (CONTEXT_BITS - 6);
+
+/// The eight bytes around a token's window, which the search looks up
+/// where the window's bit is set, before it compares tokens: the window
+/// and the four bytes after it when the token has them, else the four
+/// before it and the window; a window at the start of a token of fewer
+/// than eight bytes after it is looked up alone (`Bare`). Each window of a
+/// token sets one bit, and wherever the token occurs the text around the
+/// window has that bit, so no occurrence is lost.
+#[derive(Clone, Copy)]
+enum Context {
+    After(u64),
+    Around(u64),
+    Bare(u32),
+}
+
+impl Context {
+    /// The context of the window at `at` of `token`.
+    fn of(token: &[u8], at: usize) -> Context {
+        let eight = |from: usize| u64::from_le_bytes(token[from..from + 8].try_into().expect("8"));
+        if at + 8 <= token.len() {
+            Context::After(eight(at))
+        } else if at >= 4 {
+            Context::Around(eight(at - 4))
+        } else {
+            Context::Bare(window(token, at))
+        }
+    }
+
+    /// Its bit in `Grams::context`: the three kinds hashed apart.
+    fn bit(self) -> usize {
+        let (x, salt) = match self {
+            Context::After(x) => (x, 0),
+            Context::Around(x) => (x, 0x5555_5555_5555_5555),
+            Context::Bare(w) => (u64::from(w), 0xaaaa_aaaa_aaaa_aaaa),
+        };
+        ((x ^ salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CONTEXT_BITS)) as usize
+    }
+}
 /// Windows are looked at every `STRIDE` bytes; a token needs a window of
 /// four bytes at each offset modulo `STRIDE`, so at least `STRIDE + 3`
 /// bytes.
@@ -45,6 +88,8 @@ const MIN_LEN: usize = STRIDE + 3;
 pub(crate) struct Grams {
     /// Bit `h` is set when some token's window hashes to `h`.
     table: Box<[u64; TABLE_WORDS]>,
+    /// The second look, where a bit of `table` is set ([`Context`]).
+    context: Box<[u64; CONTEXT_WORDS]>,
     /// `(hash, window, token, offset of the window in the token)`, sorted
     /// by hash.
     windows: Vec<(u32, u32, u32, u32)>,
@@ -68,6 +113,7 @@ impl Grams {
     /// Tokens must not be empty.
     pub fn new(tokens: &[Vec<u8>]) -> Grams {
         let mut table = Box::new([0u64; TABLE_WORDS]);
+        let mut context = Box::new([0u64; CONTEXT_WORDS]);
         let mut windows = Vec::new();
         let mut short_ids = Vec::new();
         let costs = WindowCosts::new();
@@ -81,6 +127,8 @@ impl Grams {
                 let w = window(t, at);
                 let h = hash(w);
                 table[(h / 64) as usize] |= 1 << (h % 64);
+                let c = Context::of(t, at).bit();
+                context[c / 64] |= 1 << (c % 64);
                 windows.push((h, w, i as u32, at as u32));
             }
         }
@@ -90,6 +138,7 @@ impl Grams {
             .collect();
         Grams {
             table,
+            context,
             windows,
             buckets,
             tokens: tokens.to_vec(),
@@ -140,15 +189,44 @@ impl Grams {
         }
     }
 
+    /// Can a token's window be at `i` of `hay`, by the eight bytes around
+    /// it ([`Context`])? Where the first look finds a bit set, the window
+    /// is most often a token's window indeed, but in another word (`even`
+    /// of `for even more`, `phot` of `(photo:`): two windows in three that
+    /// it finds in the corpus. One bit looked up rules them out before
+    /// their bucket and tokens are.
+    #[inline]
+    fn in_context(&self, hay: &[u8], i: usize) -> bool {
+        let set = |c: Context| {
+            let c = c.bit();
+            self.context[c / 64 % CONTEXT_WORDS] & (1 << (c % 64)) != 0
+        };
+        let eight = |at: usize| {
+            hay.get(at..at + 8)
+                .map(|e| u64::from_le_bytes(e.try_into().expect("eight bytes")))
+        };
+        // (A token with eight bytes from the window on leaves them in the
+        // text too, so where they are not, it is not.)
+        set(Context::Bare(window(hay, i)))
+            || eight(i).is_some_and(|e| set(Context::After(e)))
+            || i.checked_sub(4)
+                .and_then(eight)
+                .is_some_and(|e| set(Context::Around(e)))
+    }
+
     /// The tokens with the window of `hay` at `i` (whose bit is set),
     /// compared where that window would put them.
     #[cold]
+    #[inline(never)]
     fn check(&self, hay: &[u8], i: usize, found: &mut impl FnMut(u32, usize)) {
+        if !self.in_context(hay, i) {
+            return;
+        }
         let w = window(hay, i);
         let b = bucket(hash(w)) as usize;
         let range = self.buckets[b] as usize..self.buckets[b + 1] as usize;
-        // The window itself, not only its hash: most bits that are set
-        // were set by other windows.
+        // The window itself, not only its hash: other windows share the
+        // bucket.
         for &(_, tw, id, at) in &self.windows[range] {
             if tw != w {
                 continue;
@@ -855,6 +933,77 @@ mod tests {
         ) {
             let tokens: Vec<Vec<u8>> = tokens.into_iter().map(String::into_bytes).collect();
             prop_assert_eq!(fast(&tokens, hay.as_bytes()), naive(&tokens, hay.as_bytes()));
+        }
+
+        /// Tokens long enough for windows, and a text made of them (whole,
+        /// cut short, or changed in one byte) and filler, so that they
+        /// occur at every offset, near misses around them.
+        #[test]
+        fn finds_windowed_tokens_where_they_occur(
+            tokens in prop::collection::vec("[a-e (]{7,16}", 1..8),
+            pieces in prop::collection::vec(
+                (0usize..8, 0usize..3, "[a-e ]{0,6}", any::<u8>()),
+                0..40,
+            ),
+        ) {
+            let tokens: Vec<Vec<u8>> = tokens.into_iter().map(String::into_bytes).collect();
+            let mut hay = Vec::new();
+            for (k, how, filler, byte) in pieces {
+                let t = &tokens[k % tokens.len()];
+                match how {
+                    0 => hay.extend_from_slice(t),
+                    1 => hay.extend_from_slice(&t[..t.len() - 1]),
+                    _ => {
+                        let mut t = t.clone();
+                        let at = usize::from(byte) % t.len();
+                        t[at] = b"abcde ("[usize::from(byte) % 7];
+                        hay.extend_from_slice(&t);
+                    }
+                }
+                hay.extend_from_slice(filler.as_bytes());
+            }
+            prop_assert_eq!(fast(&tokens, &hay), naive(&tokens, &hay));
+        }
+    }
+
+    /// Each kind of context, tried at every offset modulo four and near
+    /// both ends of the text.
+    #[test]
+    fn every_context_at_every_offset() {
+        let tokens: Vec<Vec<u8>> = [
+            "getty images",
+            "photo credit: ",
+            "courtesy of the artist",
+            "(ap photo/",
+            "zqxjkvb",
+        ]
+        .iter()
+        .map(|t| t.as_bytes().to_vec())
+        .collect();
+        let g = Grams::new(&tokens);
+        let costs = WindowCosts::new();
+        let kinds: Vec<u8> = tokens
+            .iter()
+            .filter_map(|t| rarest_windows(t, &costs).map(|w| (t, w)))
+            .flat_map(|(t, w)| {
+                w.map(|at| match Context::of(t, at) {
+                    Context::After(_) => 0,
+                    Context::Around(_) => 1,
+                    Context::Bare(_) => 2,
+                })
+            })
+            .collect();
+        for kind in 0..3 {
+            assert!(kinds.contains(&kind), "kind {kind} in {kinds:?}");
+        }
+        assert!(g.short().is_empty());
+        for t in &tokens {
+            for before in 0..12 {
+                for after in 0..12 {
+                    let hay = [&b"x".repeat(before), &t[..], &b"y".repeat(after)].concat();
+                    assert_eq!(fast(&tokens, &hay), naive(&tokens, &hay), "{:?}", hay);
+                }
+            }
         }
     }
 }
