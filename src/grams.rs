@@ -655,6 +655,22 @@ const fn freq(b: u8) -> f64 {
     }
 }
 
+/// Every occurrence of every token in `hay`, `(token, start)`, sorted: the
+/// reference for the searches' tests.
+#[cfg(test)]
+pub(crate) fn naive(tokens: &[Vec<u8>], hay: &[u8]) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        for s in 0..hay.len() {
+            if hay[s..].starts_with(t) {
+                out.push((i as u32, s));
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,19 +768,6 @@ mod tests {
         // The counts themselves, and the estimate for the others.
         assert_eq!(window_count(b"know"), count(b"know"));
         assert!(window_count(b"zqxj") < least);
-    }
-
-    fn naive(tokens: &[Vec<u8>], hay: &[u8]) -> Vec<(u32, usize)> {
-        let mut out = Vec::new();
-        for (i, t) in tokens.iter().enumerate() {
-            for s in 0..hay.len() {
-                if hay[s..].starts_with(t) {
-                    out.push((i as u32, s));
-                }
-            }
-        }
-        out.sort_unstable();
-        out
     }
 
     /// The windows of `Grams` and the short tokens of the first pass

@@ -60,7 +60,8 @@ use memchr::memmem;
 use crate::grams::Grams;
 use crate::matcher::{self, Hit, Rule};
 use crate::patterns::{Hole, Piece, Scope};
-use crate::sentinels::{self, Shorts};
+// `Flag::trigger` of a whitespace sentinel: what the first pass reports.
+use crate::sentinels::{self, SENTINEL, Shorts};
 use crate::text;
 
 /// Largest block searched at once: lowercased into a scratch buffer of this
@@ -149,9 +150,6 @@ struct Flag {
     /// `Prefilter::triggers`), or [`SENTINEL`].
     trigger: u32,
 }
-
-/// `Flag::trigger` of a whitespace sentinel.
-use sentinels::SENTINEL;
 
 /// The prefilter's state while cleaning one input: what the search of the
 /// current block found, and a cursor into it.

@@ -430,12 +430,12 @@ unsafe fn lower_and_find_avx2(
         );
         let mut bits = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(buckets, zero)) as u32);
         if bits != 0 {
-            let mut each = [0u8; 32];
-            // SAFETY: `each` holds 32 bytes; `storeu` takes any alignment.
-            unsafe { _mm256_storeu_si256(each.as_mut_ptr().cast(), buckets) };
+            let mut lanes = [0u8; 32];
+            // SAFETY: `lanes` holds 32 bytes; `storeu` takes any alignment.
+            unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), buckets) };
             while bits != 0 {
                 let i = bits.trailing_zeros() as usize;
-                shorts.check(block, p + i, each[i], found);
+                shorts.check(block, p + i, lanes[i], found);
                 bits &= bits - 1;
             }
         }
@@ -477,18 +477,11 @@ mod tests {
     /// Every occurrence of every token in `block` ASCII-lowercased, and
     /// the first offset of each run of sentinels, sorted.
     fn naive(tokens: &[Vec<u8>], block: &[u8]) -> Vec<(u32, usize)> {
-        let lower = block.to_ascii_lowercase();
         let mut want: Vec<(u32, usize)> = (0..block.len())
             .filter(|&i| is_sentinel(block, i) && !(i > 0 && is_sentinel(block, i - 1)))
             .map(|i| (SENTINEL, i))
             .collect();
-        for (id, t) in tokens.iter().enumerate() {
-            for i in 0..lower.len() {
-                if lower[i..].starts_with(t) {
-                    want.push((id as u32, i));
-                }
-            }
-        }
+        want.extend(crate::grams::naive(tokens, &block.to_ascii_lowercase()));
         want.sort_unstable();
         want
     }
