@@ -717,8 +717,9 @@ impl Prefilter {
     /// run of them (see `sentinels::lower_and_find`).
     fn scan(&self, block: &[u8], base: u64, sk: &mut Skipper) {
         let flags = &mut sk.flags;
-        // Sentinels (`sentinels::is_sentinel`), found in one pass with the
-        // lowercased copy of the block that the tokens are searched in.
+        // Sentinels (`sentinels::is_sentinel`) and the short tokens, found
+        // in one pass with the lowercased copy of the block that the other
+        // tokens are searched in.
         sentinels::lower_and_find(block, &mut sk.lower, &self.shorts, |t, i| {
             flags.push(Flag {
                 at: base + i as u64,
