@@ -44,11 +44,12 @@ use crate::text;
 /// `A` to `Z` (`0x41` to `0x5A`) gets bit 5 set.
 fn lower_ascii(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte's low seven bits, plus a constant that carries into bit 7
+    // from `A` on, or past `Z` on: no carry leaves the byte.
     let seven = x & (0x7f * ONES);
-    // Bit 7 of each byte: its low seven bits are at least `A`, and are
-    // more than `Z`; and the byte is ASCII (its bit 7 is clear).
     let from_a = seven + (0x80 - 0x41) * ONES;
     let past_z = seven + (0x80 - 0x5b) * ONES;
+    // Bit 7 where the byte is from `A` on, not past `Z`, and ASCII.
     let upper = from_a & !past_z & !x & (0x80 * ONES);
     x | upper >> 2
 }
@@ -57,8 +58,8 @@ fn lower_ascii(x: u64) -> u64 {
 pub(crate) const SENTINEL: u32 = u32::MAX;
 
 /// The short tokens of a prefilter, searched by the first pass over each
-/// block: each token's fingerprint (its three bytes least likely in text,
-/// see `grams::short_buckets`) is in one of eight buckets, and a bucket is
+/// block: each token's fingerprint (its three bytes least common in the
+/// corpus, see `grams::short_buckets`) is in one of eight buckets, and a bucket is
 /// a bit in nybble tables like [`NYBBLE_TABLES`], built here from the
 /// tokens. The tables take the bytes as they are in the block, not
 /// lowercased, so a letter of a fingerprint sets the nybbles of both its
@@ -360,7 +361,7 @@ const NYBBLE_TABLES: [[[u8; 16]; 2]; 3] = nybble_tables();
 /// each set of bits is two table lookups (`vpshufb`) by the byte's
 /// nybbles. About 35 instructions for 32 offsets, against about 80 for
 /// the four passes this replaces. The short tokens' buckets are bits of
-/// another set of tables, looked up by the same nybbles: about 13 more.
+/// another set of tables, looked up by the same nybbles: about 20 more.
 ///
 /// # Safety
 ///
