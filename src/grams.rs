@@ -42,11 +42,12 @@ const CONTEXT_WORDS: usize = 1 << (CONTEXT_BITS - 6);
 
 /// The eight bytes around a token's window, which the search looks up
 /// where the window's bit is set, before it compares tokens: the window
-/// and the four bytes after it when the token has them, else the four
-/// before it and the window; a window at the start of a token of fewer
-/// than eight bytes after it is looked up alone (`Bare`). Each window of a
-/// token sets one bit, and wherever the token occurs the text around the
-/// window has that bit, so no occurrence is lost.
+/// and the four bytes after it when the token has them (`After`), else
+/// the four before it and the window (`Around`); a window with neither
+/// (less than four bytes before it and eight from it on) is looked up
+/// alone (`Bare`). Each window of a token sets one bit, and wherever the
+/// token occurs the text around the window has that bit, so no occurrence
+/// is lost.
 #[derive(Clone, Copy)]
 enum Context {
     After(u64),
@@ -57,7 +58,9 @@ enum Context {
 impl Context {
     /// The context of the window at `at` of `token`.
     fn of(token: &[u8], at: usize) -> Context {
-        let eight = |from: usize| u64::from_le_bytes(token[from..from + 8].try_into().expect("8"));
+        let eight = |from: usize| {
+            u64::from_le_bytes(token[from..from + 8].try_into().expect("eight bytes"))
+        };
         if at + 8 <= token.len() {
             Context::After(eight(at))
         } else if at >= 4 {
@@ -77,6 +80,7 @@ impl Context {
         ((x ^ salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CONTEXT_BITS)) as usize
     }
 }
+
 /// Windows are looked at every `STRIDE` bytes; a token needs a window of
 /// four bytes at each offset modulo `STRIDE`, so at least `STRIDE + 3`
 /// bytes.
