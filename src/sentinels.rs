@@ -210,6 +210,13 @@ pub(crate) fn lower_and_find(
     lower_and_find_with(block, lower, shorts, found, true);
 }
 
+/// Can a sentinel start with byte `b`? (Its first byte: a tab, vertical
+/// tab, form feed or CR, a space, or the lead byte of NEL, NBSP or a
+/// three-byte space.)
+fn may_lead_sentinel(b: u8) -> bool {
+    matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ' | 0xc2 | 0xe1..=0xe3)
+}
+
 /// Does a run of sentinels start at `i`?
 fn starts_run(block: &[u8], i: usize) -> bool {
     is_sentinel(block, i) && (i == 0 || !is_sentinel(block, i - 1))
@@ -240,9 +247,13 @@ fn lower_and_find_with(
         let done = unsafe { lower_and_find_avx2(block, lower.as_mut_ptr(), shorts, &mut report) };
         // SAFETY: the first `done` bytes were written.
         unsafe { lower.set_len(done) };
+        // The last bytes (fewer than 34), one at a time: those that may
+        // lead a sentinel are tested.
+        lower.extend(block[done..].iter().map(u8::to_ascii_lowercase));
         for (i, &b) in block.iter().enumerate().skip(done) {
-            lower.push(b.to_ascii_lowercase());
-            report(SENTINEL, i);
+            if may_lead_sentinel(b) {
+                report(SENTINEL, i);
+            }
             let bits = shorts.buckets_at(block, i);
             if bits != 0 {
                 shorts.check(block, i, bits, &mut report);
@@ -658,6 +669,21 @@ mod tests {
                     assert_eq!(run_with(tabs.as_bytes(), vector).1, vec![pad], "{tabs:?}");
                     let mixed = format!("{}\t\x0b{}x", "a".repeat(pad), " ".repeat(n));
                     assert_eq!(run_with(mixed.as_bytes(), vector).1, vec![pad], "{mixed:?}");
+                }
+            }
+        }
+    }
+
+    /// `may_lead_sentinel` takes the first byte of every sentinel.
+    #[test]
+    fn sentinels_lead_with_those_bytes() {
+        for a in 0..=255u8 {
+            for b in [0u8, b' ', b'\n', 0x80, 0x85, 0xa0, 0x9a, 0x81] {
+                for c in [0u8, 0x80, 0x8a, 0x9f, 0xa8] {
+                    let block = [a, b, c];
+                    if is_sentinel(&block, 0) {
+                        assert!(may_lead_sentinel(a), "{block:x?}");
+                    }
                 }
             }
         }
