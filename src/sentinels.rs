@@ -54,21 +54,49 @@ fn lower_ascii(x: u64) -> u64 {
     x | upper >> 2
 }
 
+/// Tables that tell, for each offset of a text, which of up to eight
+/// patterns of three bytes may start there, one bit each: for each
+/// position in a pattern, a table by the low and one by the high four bits
+/// (nybble) of the byte there. A byte has bit `k` at a position when both
+/// its nybbles occur in pattern `k`'s set there (a set wider than the
+/// pattern's when that set is not all combinations of its nybbles). The
+/// vector pass looks them up 32 offsets at a time (`vpshufb`), and
+/// [`NybbleTables::bits_at`] one offset at a time.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct NybbleTables([[[u8; 16]; 2]; 3]);
+
+impl NybbleTables {
+    /// Pattern `k` accepts byte `b` at position `pos`.
+    const fn accept(&mut self, k: usize, pos: usize, b: u8) {
+        self.0[pos][0][(b & 15) as usize] |= 1 << k;
+        self.0[pos][1][(b >> 4) as usize] |= 1 << k;
+    }
+
+    /// The patterns that may start at `i` of `block` (a byte past its end
+    /// taken as 0).
+    fn bits_at(&self, block: &[u8], i: usize) -> u8 {
+        (0..3).fold(u8::MAX, |bits, pos| {
+            let b = block.get(i + pos).copied().unwrap_or(0);
+            let [lo, hi] = &self.0[pos];
+            bits & lo[usize::from(b & 15)] & hi[usize::from(b >> 4)]
+        })
+    }
+}
+
 /// What [`lower_and_find`] reports for a sentinel, in place of a token id.
 pub(crate) const SENTINEL: u32 = u32::MAX;
 
 /// The short tokens of a prefilter, searched by the first pass over each
 /// block: each token's fingerprint (its three bytes least common in the
-/// corpus, see `grams::short_buckets`) is in one of eight buckets, and a bucket is
-/// a bit in nybble tables like [`NYBBLE_TABLES`], built here from the
-/// tokens. The tables take the bytes as they are in the block, not
-/// lowercased, so a letter of a fingerprint sets the nybbles of both its
-/// cases; the token is then compared up to ASCII case.
+/// corpus, see `grams::short_buckets`) is in one of eight buckets, and a
+/// bucket is a pattern of [`NybbleTables`], as each kind of sentinel is in
+/// [`NYBBLE_TABLES`]. The tables take the bytes as they are in the block,
+/// not lowercased, so a letter of a fingerprint sets the nybbles of both
+/// its cases; the token is then compared up to ASCII case.
 #[derive(Debug, Default)]
 pub(crate) struct Shorts {
-    /// For each of the three positions of a fingerprint, the tables by
-    /// low and by high nybble: bit `k` is bucket `k`.
-    tables: [[[u8; 16]; 2]; 3],
+    /// Bit `k`: bucket `k`.
+    tables: NybbleTables,
     /// The tokens of each bucket.
     buckets: Vec<Vec<Short>>,
     /// Every token with its own `memmem` searcher, where the CPU lacks
@@ -93,7 +121,7 @@ impl Shorts {
     /// `ids` index `tokens` (ASCII-lowercased, none empty); their ids are
     /// what [`lower_and_find`] reports.
     pub fn new(tokens: &[Vec<u8>], ids: &[u32]) -> Shorts {
-        let mut tables = [[[0u8; 16]; 2]; 3];
+        let mut tables = NybbleTables::default();
         let buckets: Vec<Vec<Short>> = short_buckets(tokens, ids)
             .into_iter()
             .map(|b| {
@@ -110,18 +138,14 @@ impl Shorts {
         assert!(buckets.len() <= SHORT_BUCKETS, "one bit a bucket");
         for (k, bucket) in buckets.iter().enumerate() {
             for Short { at, token, .. } in bucket {
-                for (pos, t) in tables.iter_mut().enumerate() {
-                    let mut set = |b: u8| {
-                        t[0][usize::from(b & 15)] |= 1 << k;
-                        t[1][usize::from(b >> 4)] |= 1 << k;
-                    };
+                for pos in 0..3 {
                     match token.get(at + pos) {
                         Some(&b) => {
-                            set(b);
-                            set(b.to_ascii_uppercase());
+                            tables.accept(k, pos, b);
+                            tables.accept(k, pos, b.to_ascii_uppercase());
                         }
                         // A token shorter than three bytes: any byte.
-                        None => (0..=255).for_each(&mut set),
+                        None => (0..=255).for_each(|b| tables.accept(k, pos, b)),
                     }
                 }
             }
@@ -135,16 +159,6 @@ impl Shorts {
             buckets,
             each,
         }
-    }
-
-    /// The buckets whose fingerprints may start at `i` of `block`, as bits
-    /// (what the vector pass computes 32 offsets at a time).
-    fn buckets_at(&self, block: &[u8], i: usize) -> u8 {
-        (0..3).fold(u8::MAX, |bits, pos| {
-            let b = block.get(i + pos).copied().unwrap_or(0);
-            let [lo, hi] = &self.tables[pos];
-            bits & lo[usize::from(b & 15)] & hi[usize::from(b >> 4)]
-        })
     }
 
     /// Compares the tokens of the buckets `bits` whose fingerprint would
@@ -210,13 +224,6 @@ pub(crate) fn lower_and_find(
     lower_and_find_with(block, lower, shorts, found, true);
 }
 
-/// Can a sentinel start with byte `b`? (Its first byte: a tab, vertical
-/// tab, form feed or CR, a space, or the lead byte of NEL, NBSP or a
-/// three-byte space.)
-fn may_lead_sentinel(b: u8) -> bool {
-    matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ' | 0xc2 | 0xe1..=0xe3)
-}
-
 /// Does a run of sentinels start at `i`?
 fn starts_run(block: &[u8], i: usize) -> bool {
     is_sentinel(block, i) && (i == 0 || !is_sentinel(block, i - 1))
@@ -247,14 +254,14 @@ fn lower_and_find_with(
         let done = unsafe { lower_and_find_avx2(block, lower.as_mut_ptr(), shorts, &mut report) };
         // SAFETY: the first `done` bytes were written.
         unsafe { lower.set_len(done) };
-        // The last bytes (fewer than 34), one at a time: those that may
-        // lead a sentinel are tested.
+        // The last bytes (fewer than 34), one offset at a time, by the same
+        // tables as the vector pass.
         lower.extend(block[done..].iter().map(u8::to_ascii_lowercase));
-        for (i, &b) in block.iter().enumerate().skip(done) {
-            if may_lead_sentinel(b) {
+        for i in done..block.len() {
+            if NYBBLE_TABLES.bits_at(block, i) != 0 {
                 report(SENTINEL, i);
             }
-            let bits = shorts.buckets_at(block, i);
+            let bits = shorts.tables.bits_at(block, i);
             if bits != 0 {
                 shorts.check(block, i, bits, &mut report);
             }
@@ -316,15 +323,10 @@ const PATTERNS: [[Option<&[u8]>; 3]; 7] = [
     [Some(&[0xe2]), Some(&[0x81]), Some(&[0x9f])],
 ];
 
-/// For each of the three positions, two tables of sixteen bytes indexed by
-/// the low and the high four bits (nybbles) of a byte there: bit `k` of
-/// both is set when pattern `k` accepts some byte with that nybble. Their
-/// AND for a byte has bit `k` set when its two nybbles each occur in the
-/// set (a set wider than the pattern's only when the set is not all the
-/// combinations of its nybbles; see [`PATTERNS`]).
+/// The tables of [`PATTERNS`], bit `k` for pattern `k`.
 #[cfg(target_arch = "x86_64")]
-const fn nybble_tables() -> [[[u8; 16]; 2]; 3] {
-    let mut t = [[[0u8; 16]; 2]; 3];
+const fn nybble_tables() -> NybbleTables {
+    let mut t = NybbleTables([[[0u8; 16]; 2]; 3]);
     let mut k = 0;
     while k < PATTERNS.len() {
         let mut pos = 0;
@@ -342,8 +344,7 @@ const fn nybble_tables() -> [[[u8; 16]; 2]; 3] {
                     }
                 };
                 if accepts {
-                    t[pos][0][b & 15] |= 1 << k;
-                    t[pos][1][b >> 4] |= 1 << k;
+                    t.accept(k, pos, b as u8);
                 }
                 b += 1;
             }
@@ -355,7 +356,7 @@ const fn nybble_tables() -> [[[u8; 16]; 2]; 3] {
 }
 
 #[cfg(target_arch = "x86_64")]
-const NYBBLE_TABLES: [[[u8; 16]; 2]; 3] = nybble_tables();
+const NYBBLE_TABLES: NybbleTables = nybble_tables();
 
 /// [`lower_and_find`] with AVX2, 32 offsets at a time, as far as the last
 /// whole 32 bytes whose two bytes after them lie in `block` too (a
@@ -393,8 +394,8 @@ unsafe fn lower_and_find_avx2(
         // SAFETY: `t` holds sixteen bytes; `loadu` takes any alignment.
         _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(t.as_ptr().cast()) })
     };
-    let tables = NYBBLE_TABLES.map(|[lo, hi]| (table(&lo), table(&hi)));
-    let token_tables = shorts.tables.map(|[lo, hi]| (table(&lo), table(&hi)));
+    let tables = NYBBLE_TABLES.0.map(|[lo, hi]| (table(&lo), table(&hi)));
+    let token_tables = shorts.tables.0.map(|[lo, hi]| (table(&lo), table(&hi)));
     let nybble = _mm256_set1_epi8(0x0f);
     // The low and high nybbles of each byte of `x`.
     let nybbles = |x: __m256i| {
@@ -674,7 +675,9 @@ mod tests {
         }
     }
 
-    /// `may_lead_sentinel` takes the first byte of every sentinel.
+    /// The tables, read an offset at a time as the last bytes are, take
+    /// every sentinel.
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn sentinels_lead_with_those_bytes() {
         for a in 0..=255u8 {
@@ -682,7 +685,7 @@ mod tests {
                 for c in [0u8, 0x80, 0x8a, 0x9f, 0xa8] {
                     let block = [a, b, c];
                     if is_sentinel(&block, 0) {
-                        assert!(may_lead_sentinel(a), "{block:x?}");
+                        assert_ne!(NYBBLE_TABLES.bits_at(&block, 0), 0, "{block:x?}");
                     }
                 }
             }
