@@ -58,13 +58,10 @@ enum Context {
 impl Context {
     /// The context of the window at `at` of `token`.
     fn of(token: &[u8], at: usize) -> Context {
-        let eight = |from: usize| {
-            u64::from_le_bytes(token[from..from + 8].try_into().expect("eight bytes"))
-        };
-        if at + 8 <= token.len() {
-            Context::After(eight(at))
-        } else if at >= 4 {
-            Context::Around(eight(at - 4))
+        if let Some(after) = eight(token, at) {
+            Context::After(after)
+        } else if let Some(around) = at.checked_sub(4).and_then(|from| eight(token, from)) {
+            Context::Around(around)
         } else {
             Context::Bare(window(token, at))
         }
@@ -205,16 +202,12 @@ impl Grams {
             let c = c.bit();
             self.context[c / 64 % CONTEXT_WORDS] & (1 << (c % 64)) != 0
         };
-        let eight = |at: usize| {
-            hay.get(at..at + 8)
-                .map(|e| u64::from_le_bytes(e.try_into().expect("eight bytes")))
-        };
         // (A token with eight bytes from the window on leaves them in the
         // text too, so where they are not, it is not.)
         set(Context::Bare(window(hay, i)))
-            || eight(i).is_some_and(|e| set(Context::After(e)))
+            || eight(hay, i).is_some_and(|e| set(Context::After(e)))
             || i.checked_sub(4)
-                .and_then(eight)
+                .and_then(|from| eight(hay, from))
                 .is_some_and(|e| set(Context::Around(e)))
     }
 
@@ -239,8 +232,8 @@ impl Grams {
                 continue;
             };
             let (want, mask) = self.heads[id as usize];
-            if let Some(eight) = hay.get(start..start + 8)
-                && u64::from_le_bytes(eight.try_into().expect("eight bytes")) & mask != want
+            if let Some(e) = eight(hay, start)
+                && e & mask != want
             {
                 continue;
             }
@@ -470,6 +463,14 @@ fn bucket(h: u32) -> u32 {
 #[inline]
 fn window(s: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]])
+}
+
+/// The eight bytes of `s` from `at` as a little-endian word, when it has
+/// them.
+#[inline]
+pub(crate) fn eight(s: &[u8], at: usize) -> Option<u64> {
+    s.get(at..at + 8)
+        .map(|e| u64::from_le_bytes(e.try_into().expect("eight bytes")))
 }
 
 /// The first eight bytes of `token` as a little-endian word (zero-padded

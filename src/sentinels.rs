@@ -37,7 +37,7 @@
 
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
-use crate::grams::{SHORT_BUCKETS, head, short_buckets};
+use crate::grams::{SHORT_BUCKETS, eight, head, short_buckets};
 use crate::text;
 
 /// The eight bytes of `x` ASCII-lowercased, all at once: a byte from
@@ -174,10 +174,8 @@ impl Shorts {
                     continue;
                 };
                 let (want, mask) = t.head;
-                if let Some(eight) = block.get(s..s + 8)
-                    && lower_ascii(u64::from_le_bytes(eight.try_into().expect("eight bytes")))
-                        & mask
-                        != want
+                if let Some(e) = eight(block, s)
+                    && lower_ascii(e) & mask != want
                 {
                     continue;
                 }
