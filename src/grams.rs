@@ -117,10 +117,10 @@ impl Grams {
         let mut context = Box::new([0u64; CONTEXT_WORDS]);
         let mut windows = Vec::new();
         let mut short_ids = Vec::new();
-        let costs = WindowCosts::new();
+        let costs = WindowCosts::get();
         for (i, t) in tokens.iter().enumerate() {
             assert!(!t.is_empty(), "empty token");
-            let Some(chosen) = rarest_windows(t, &costs) else {
+            let Some(chosen) = rarest_windows(t, costs) else {
                 short_ids.push(i as u32);
                 continue;
             };
@@ -301,17 +301,15 @@ pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, us
     }
     // What each bucket costs, and what each pair would cost merged (`a <
     // b`), updated for the merged bucket only.
-    let cost_of = |ps: &[&Bucket]| {
-        let all: Vec<Print> = ps.iter().flat_map(|b| b.prints.iter().copied()).collect();
-        bucket_cost(&all, &common3)
-    };
+    let mut masks: Vec<Masks> = buckets.iter().map(|b| self::masks(&b.prints)).collect();
+    let cost_of = |m: Masks| bucket_cost(m, &common3);
     let n = buckets.len();
-    let mut cost: Vec<f64> = buckets.iter().map(|b| cost_of(&[b])).collect();
+    let mut cost: Vec<f64> = masks.iter().map(|&m| cost_of(m)).collect();
     let mut merged: Vec<Vec<f64>> = (0..n)
         .map(|a| {
             (0..n)
                 .map(|b| match a < b {
-                    true => cost_of(&[&buckets[a], &buckets[b]]),
+                    true => cost_of(union(masks[a], masks[b])),
                     false => 0.0,
                 })
                 .collect()
@@ -330,15 +328,16 @@ pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, us
         let (_, a, b) = best;
         let gone = buckets.remove(b);
         buckets[a].absorb(gone);
+        masks[a] = union(masks[a], masks.remove(b));
         cost.remove(b);
         merged.remove(b);
         for row in &mut merged {
             row.remove(b);
         }
-        cost[a] = cost_of(&[&buckets[a]]);
+        cost[a] = cost_of(masks[a]);
         for c in (0..buckets.len()).filter(|&c| c != a) {
             let (x, y) = (a.min(c), a.max(c));
-            merged[x][y] = cost_of(&[&buckets[x], &buckets[y]]);
+            merged[x][y] = cost_of(union(masks[x], masks[y]));
         }
     }
     buckets.into_iter().map(|b| b.tokens).collect()
@@ -389,23 +388,26 @@ fn common_trigrams() -> Vec<[u8; 3]> {
 /// was searched from `fil`, twelve times as common as `e -`. One pass over
 /// the list for all of them: the tokens without windows are few.
 fn trigram_counts(trigrams: &[[u8; 3]]) -> Vec<f64> {
-    let mut keys: Vec<[u8; 3]> = trigrams.to_vec();
+    // As numbers in the bytes' order: a search compares one word, not
+    // three bytes one by one.
+    let key = |t: [u8; 3]| u32::from_be_bytes([0, t[0], t[1], t[2]]);
+    let mut keys: Vec<u32> = trigrams.iter().map(|&t| key(t)).collect();
     keys.sort_unstable();
     keys.dedup();
     // Summed counts of the listed windows each key starts, and ends.
     let mut sums = vec![(0.0, 0.0); keys.len()];
     for (w, n) in WINDOW_COUNTS.iter() {
-        if let Ok(i) = keys.binary_search(&[w[0], w[1], w[2]]) {
+        if let Ok(i) = keys.binary_search(&key([w[0], w[1], w[2]])) {
             sums[i].0 += f64::from(*n);
         }
-        if let Ok(i) = keys.binary_search(&[w[1], w[2], w[3]]) {
+        if let Ok(i) = keys.binary_search(&key([w[1], w[2], w[3]])) {
             sums[i].1 += f64::from(*n);
         }
     }
     trigrams
         .iter()
         .map(|t| {
-            let (start, end) = sums[keys.binary_search(t).expect("a key of each")];
+            let (start, end) = sums[keys.binary_search(&key(*t)).expect("a key of each")];
             match start.max(end) {
                 0.0 => estimate(t),
                 n => n,
@@ -423,17 +425,7 @@ fn trigram_counts(trigrams: &[[u8; 3]]) -> Vec<f64> {
 /// position's bytes, and the common trigrams are counted one by one: a
 /// bucket that takes any third byte matches 2^8 times as many triples as
 /// one that does not.
-fn bucket_cost(prints: &[Print], common3: &[[u8; 3]]) -> f64 {
-    // The nybbles in the bucket at each position, low and high.
-    let masks: [(u16, u16); 3] = std::array::from_fn(|k| {
-        prints.iter().fold((0, 0), |(lo, hi), p| match p[k] {
-            Some(b) => {
-                let u = b.to_ascii_uppercase();
-                (lo | 1 << (b & 0xf), hi | 1 << (b >> 4) | 1 << (u >> 4))
-            }
-            None => (u16::MAX, u16::MAX),
-        })
-    });
+fn bucket_cost(masks: Masks, common3: &[[u8; 3]]) -> f64 {
     let has = |k: usize, b: u8| masks[k].0 & 1 << (b & 0xf) != 0 && masks[k].1 & 1 << (b >> 4) != 0;
     let nybbles = |m: u16| (0..16u8).filter(move |n| m & 1 << n != 0);
     let freqs: f64 = masks
@@ -450,6 +442,28 @@ fn bucket_cost(prints: &[Print], common3: &[[u8; 3]]) -> f64 {
         .filter(|t| (0..3).all(|k| has(k, t[k])))
         .count();
     freqs + COMMON_COST * common as f64
+}
+
+/// The nybbles a bucket holds at each position of its fingerprints, low
+/// and high: all of them where a fingerprint takes any byte.
+type Masks = [(u16, u16); 3];
+
+/// The [`Masks`] of `prints`.
+fn masks(prints: &[Print]) -> Masks {
+    std::array::from_fn(|k| {
+        prints.iter().fold((0, 0), |(lo, hi), p| match p[k] {
+            Some(b) => {
+                let u = b.to_ascii_uppercase();
+                (lo | 1 << (b & 0xf), hi | 1 << (b >> 4) | 1 << (u >> 4))
+            }
+            None => (u16::MAX, u16::MAX),
+        })
+    })
+}
+
+/// The [`Masks`] of two buckets' fingerprints together.
+fn union(a: Masks, b: Masks) -> Masks {
+    std::array::from_fn(|k| (a[k].0 | b[k].0, a[k].1 | b[k].1))
 }
 
 /// Buckets of window hashes in `Grams::buckets`: a thousand, about one
@@ -556,21 +570,71 @@ const MAX_FREQ: f64 = 180.0;
 /// How often the four bytes `w` occur in the corpus: their count when
 /// [`WINDOW_COUNTS`] lists them, otherwise an estimate from the bytes
 /// (the product of their [`freq`]s), below the least listed count. The
-/// lookup table is sorted once per process.
+/// lookup table is built once per process.
 pub(crate) fn window_count(w: &[u8; 4]) -> f64 {
-    static SORTED: std::sync::OnceLock<Vec<(u32, u32)>> = std::sync::OnceLock::new();
-    let sorted = SORTED.get_or_init(|| {
-        let mut v: Vec<(u32, u32)> = WINDOW_COUNTS
-            .iter()
-            .map(|(w, n)| (u32::from_le_bytes(**w), *n))
-            .collect();
-        v.sort_unstable();
-        v
+    static COUNTS: std::sync::OnceLock<Listed<u32>> = std::sync::OnceLock::new();
+    let counts = COUNTS.get_or_init(|| {
+        Listed::new(
+            WINDOW_COUNTS
+                .iter()
+                .map(|(w, n)| (u32::from_le_bytes(**w), *n)),
+        )
     });
-    let x = u32::from_le_bytes(*w);
-    match sorted.binary_search_by_key(&x, |e| e.0) {
-        Ok(i) => f64::from(sorted[i].1),
-        Err(_) => estimate(w),
+    match counts.get(u32::from_le_bytes(*w)) {
+        Some(&n) => f64::from(n),
+        None => estimate(w),
+    }
+}
+
+/// Values for a few thousand distinct `u32` keys (listed windows, or their
+/// hashes), found by a hash and a short linear probe. Building a `Cleaner`
+/// looks up every window of every token and matcher key; binary searches
+/// over the 4,096 listed windows were a sixth of the build.
+struct Listed<V> {
+    /// `(key, index in values)`, `EMPTY` for a free slot: a power of two
+    /// at least twice the number of keys, so a probe is short.
+    slots: Vec<(u32, u32)>,
+    values: Vec<V>,
+    bits: u32,
+}
+
+impl<V> Listed<V> {
+    const EMPTY: u32 = u32::MAX;
+
+    /// Keys must be distinct.
+    fn new(entries: impl ExactSizeIterator<Item = (u32, V)>) -> Listed<V> {
+        let bits = (entries.len().max(1) * 2)
+            .next_power_of_two()
+            .trailing_zeros();
+        let mask = (1usize << bits) - 1;
+        let mut slots = vec![(0, Self::EMPTY); 1 << bits];
+        let mut values = Vec::with_capacity(entries.len());
+        for (key, v) in entries {
+            let mut i = hash_to(key, bits) as usize;
+            while slots[i].1 != Self::EMPTY {
+                debug_assert_ne!(slots[i].0, key, "keys must be distinct");
+                i = (i + 1) & mask;
+            }
+            slots[i] = (key, values.len() as u32);
+            values.push(v);
+        }
+        Listed {
+            slots,
+            values,
+            bits,
+        }
+    }
+
+    fn get(&self, key: u32) -> Option<&V> {
+        let mask = self.slots.len() - 1;
+        let mut i = hash_to(key, self.bits) as usize;
+        loop {
+            match self.slots[i] {
+                (_, Self::EMPTY) => return None,
+                (k, v) if k == key => return Some(&self.values[v as usize]),
+                _ => i = (i + 1) & mask,
+            }
+        }
     }
 }
 
@@ -583,14 +647,19 @@ fn estimate(w: &[u8]) -> f64 {
 }
 
 /// How often the search would look at a token's window: built once per
-/// [`Grams::new`] from [`WINDOW_COUNTS`].
+/// process from [`WINDOW_COUNTS`] ([`WindowCosts::get`]).
 struct WindowCosts {
-    /// For each hash of a listed window, sorted: the summed counts of the
-    /// listed windows with that hash, and whether one of them is common.
-    bits: Vec<(u32, f64, bool)>,
+    /// For each hash of a listed window: the summed counts of the listed
+    /// windows with that hash, and whether one of them is common.
+    bits: Listed<(f64, bool)>,
 }
 
 impl WindowCosts {
+    fn get() -> &'static WindowCosts {
+        static COSTS: std::sync::OnceLock<WindowCosts> = std::sync::OnceLock::new();
+        COSTS.get_or_init(WindowCosts::new)
+    }
+
     fn new() -> WindowCosts {
         // Sorted as one word each: `hash << 32 | common << 31 | count`.
         let mut keys: Vec<u64> = WINDOW_COUNTS
@@ -602,18 +671,20 @@ impl WindowCosts {
             })
             .collect();
         keys.sort_unstable();
-        let mut bits: Vec<(u32, f64, bool)> = Vec::with_capacity(keys.len());
+        let mut bits: Vec<(u32, (f64, bool))> = Vec::with_capacity(keys.len());
         for k in keys {
             let (h, common, n) = ((k >> 32) as u32, k >> 31 & 1 == 1, (k & 0x7fff_ffff) as f64);
             match bits.last_mut() {
-                Some(last) if last.0 == h => {
-                    last.1 += n;
-                    last.2 |= common;
+                Some((last, (sum, any_common))) if *last == h => {
+                    *sum += n;
+                    *any_common |= common;
                 }
-                _ => bits.push((h, n, common)),
+                _ => bits.push((h, (n, common))),
             }
         }
-        WindowCosts { bits }
+        WindowCosts {
+            bits: Listed::new(bits.into_iter()),
+        }
     }
 
     /// How often the text sets the bit of window `w`: the counts of the
@@ -622,10 +693,11 @@ impl WindowCosts {
     /// count, of how often it occurs itself (all that counts when it is not
     /// listed), plus [`COMMON_COST`] when a common window has its bit.
     fn cost(&self, w: &[u8]) -> f64 {
-        let (shared, common) = match self.bits.binary_search_by_key(&hash(window(w, 0)), |b| b.0) {
-            Ok(i) => (self.bits[i].1, self.bits[i].2),
-            Err(_) => (0.0, false),
-        };
+        let (shared, common) = self
+            .bits
+            .get(hash(window(w, 0)))
+            .copied()
+            .unwrap_or((0.0, false));
         shared + estimate(w) + if common { COMMON_COST } else { 0.0 }
     }
 }
@@ -734,15 +806,45 @@ mod tests {
     /// bytes alone rate rare (a `k`); a window that shares its bit with a
     /// listed one costs that one's count too; a common window or one that
     /// shares its bit costs more than any count.
+    /// Every key is found with its value, in tables of any size (full
+    /// probes that wrap around the end among them), and no other key is.
+    #[test]
+    fn listed_finds_its_keys_and_no_others() {
+        for n in [0usize, 1, 2, 3, 100, 4096] {
+            // Keys that share slots: multiples of a large power of two
+            // hash to few places; 0 and u32::MAX are keys too.
+            let keys: Vec<u32> = (0..n as u32)
+                .map(|i| match i {
+                    0 => 0,
+                    1 => u32::MAX,
+                    _ => i.wrapping_mul(1 << 20) ^ i,
+                })
+                .collect();
+            let listed = Listed::new(keys.iter().map(|&k| (k, k.wrapping_add(7))));
+            for &k in &keys {
+                assert_eq!(listed.get(k), Some(&k.wrapping_add(7)), "key {k:#x} of {n}");
+            }
+            for x in (0..2000u32).map(|i| i.wrapping_mul(0x9E37_79B9) | 1) {
+                if !keys.contains(&x) {
+                    assert_eq!(listed.get(x), None, "{x:#x} of {n}");
+                }
+            }
+        }
+        // The counts, as listed.
+        for (w, n) in WINDOW_COUNTS.iter() {
+            assert_eq!(window_count(w), f64::from(*n));
+        }
+    }
+
     #[test]
     fn windows_are_rated_by_their_counts() {
-        let costs = WindowCosts::new();
+        let costs = WindowCosts::get();
         let count = |w: &[u8; 4]| {
             let (_, n) = WINDOW_COUNTS.iter().find(|(x, _)| *x == w).expect("listed");
             f64::from(*n)
         };
         let token = b"let us know on twitter";
-        let chosen = rarest_windows(token, &costs).expect("rare windows");
+        let chosen = rarest_windows(token, costs).expect("rare windows");
         assert!(!chosen.iter().any(|&at| [b"know", b" kno"].contains(&&[
             token[at],
             token[at + 1],
@@ -989,10 +1091,10 @@ mod tests {
         .map(|t| t.as_bytes().to_vec())
         .collect();
         let g = Grams::new(&tokens);
-        let costs = WindowCosts::new();
+        let costs = WindowCosts::get();
         let kinds: Vec<u8> = tokens
             .iter()
-            .filter_map(|t| rarest_windows(t, &costs).map(|w| (t, w)))
+            .filter_map(|t| rarest_windows(t, costs).map(|w| (t, w)))
             .flat_map(|(t, w)| {
                 w.map(|at| match Context::of(t, at) {
                     Context::After(_) => 0,

@@ -527,9 +527,12 @@ fn key_window(key: &[u8]) -> usize {
         let w: &[u8; KEY_WINDOW] = key[at..at + KEY_WINDOW].try_into().expect("a window");
         grams::window_count(w)
     };
+    // Each window's cost once (the first of equally rare ones wins).
     (0..=key.len() - KEY_WINDOW)
-        .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+        .map(|at| (cost(at), at))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
         .expect("the key is longer than the window")
+        .1
 }
 
 /// The keys that hold one window, each as `(key, offset of the window)`.
