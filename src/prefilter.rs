@@ -887,10 +887,10 @@ fn spans_cover_nothing<const LONG: bool>(
 /// literal's.
 fn text_key(rest: &[u8]) -> u64 {
     let mut head = [0u8; KEY_LEN];
-    for (h, b) in head.iter_mut().zip(rest) {
-        *h = b.to_ascii_lowercase();
-    }
-    u64::from_be_bytes(head)
+    let n = rest.len().min(KEY_LEN);
+    head[..n].copy_from_slice(&rest[..n]);
+    // Lowercased as one word.
+    sentinels::lower_ascii(u64::from_be_bytes(head))
 }
 
 /// A key cut to its first `n` bytes (`KEY_LEN`: all of it).
@@ -1065,6 +1065,34 @@ mod tests {
         let mixed = rules_of("[span]\n— {text} ({handle}) {date}\n— {text}, {date}\n");
         let p = Prefilter::new(&mixed);
         assert!(p.triggers.iter().all(|t| t.need.is_none()));
+    }
+
+    /// `text_key` is the first eight bytes, each ASCII-lowercased, padded
+    /// with zeros: every byte value at every position, and every length.
+    #[test]
+    fn text_key_lowercases_each_byte() {
+        let naive = |rest: &[u8]| {
+            let mut head = [0u8; KEY_LEN];
+            for (h, b) in head.iter_mut().zip(rest) {
+                *h = b.to_ascii_lowercase();
+            }
+            u64::from_be_bytes(head)
+        };
+        for b in 0..=255u8 {
+            for at in 0..KEY_LEN + 2 {
+                let mut rest = *b"Ab\xc3\x89z@[`{";
+                if at < rest.len() {
+                    rest[at] = b;
+                }
+                for n in 0..=rest.len() {
+                    assert_eq!(
+                        text_key(&rest[..n]),
+                        naive(&rest[..n]),
+                        "{b:#x} at {at}, {n}"
+                    );
+                }
+            }
+        }
     }
 
     /// `first_lower` agrees with Unicode's lowercase for every character,

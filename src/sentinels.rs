@@ -42,7 +42,7 @@ use crate::text;
 
 /// The eight bytes of `x` ASCII-lowercased, all at once: a byte from
 /// `A` to `Z` (`0x41` to `0x5A`) gets bit 5 set.
-fn lower_ascii(x: u64) -> u64 {
+pub(crate) fn lower_ascii(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     // Each byte's low seven bits, plus a constant that carries into bit 7
     // from `A` on, or past `Z` on: no carry leaves the byte.
