@@ -170,7 +170,7 @@ pub fn walk(
         if !opts.recursive {
             if !emit(Input::Error {
                 label: label(),
-                message: "is a directory (use -r to clean the files under it)".to_string(),
+                message: super::work::IS_DIR.to_string(),
             }) {
                 return;
             }
