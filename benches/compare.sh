@@ -238,6 +238,35 @@ for f in "$TMP"/adv-*.txt; do
         "$(echo "$(stat -c %s "$f") / $(median "${g[@]}")" | bc -l)"
 done
 
+echo
+echo "== one small file: the whole process (start, build the cleaner, clean, exit)"
+# The first 3-5 KB article of the corpus, as a file of its own: what a
+# script that runs dejunk once per file pays for each. `cat` beside it is
+# the cost of starting a process and copying the bytes.
+python3 - "$CORPUS" "$TMP/article.txt" <<'EOF'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        text = json.loads(line)["text"]
+        if 3000 <= len(text.encode()) <= 5000:
+            with open(sys.argv[2], "w", encoding="utf-8") as out:
+                out.write(text)
+            break
+EOF
+d=() c=()
+for _ in $(seq 31); do
+    fresh "$TMP/out.txt"
+    timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" "$TMP/article.txt"
+    d+=("$US")
+    fresh "$TMP/out.txt"
+    timed "$TMP/out.txt" cat "$TMP/article.txt"
+    c+=("$US")
+done
+printf '%s bytes, median of 31 runs: dejunk %.2f ms, cat %.2f ms (%.1fx)\n' \
+    "$(stat -c %s "$TMP/article.txt")" "$(echo "$(median "${d[@]}") / 1000" | bc -l)" \
+    "$(echo "$(median "${c[@]}") / 1000" | bc -l)" \
+    "$(echo "$(median "${d[@]}") / $(median "${c[@]}")" | bc -l)"
+
 if (( BIG_GB > 0 )); then
     echo
     echo "== memory on a ${BIG_GB} GB stream (peak RSS must stay <= 16 MiB)"
