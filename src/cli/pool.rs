@@ -880,43 +880,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_panicking_job_ends_the_run_with_its_panic() {
-        // The other workers must not wait for the failed batch's turn.
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
-        thread::spawn(move || {
-            let result = std::panic::catch_unwind(|| {
-                run(
-                    2,
-                    |emit| {
-                        for i in 0..200u64 {
-                            if !emit(i, None) {
-                                break;
-                            }
-                        }
-                    },
-                    |i: u64, sink: &dyn Sink<u64>| {
-                        if i == 3 {
-                            panic!("job 3 fails");
-                        }
-                        sink.send(Msg::Out(vec![0; 10]));
-                        sink.send(Msg::Done(i));
-                    },
-                    |_| true,
-                )
-            });
-            let _ = done_tx.send(result.is_err());
-        });
-        match done_rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(panicked) => assert!(panicked, "the job's panic was lost"),
-            Err(_) => panic!("the run hung after a job panicked"),
-        }
-    }
-
-    /// The same when the caller runs the job that panics: the workers
-    /// waiting for batches must end, or the scope waits for them forever.
-    #[test]
-    fn a_job_that_panics_on_the_caller_ends_the_run() {
+    /// Runs 200 jobs of unknown size on two threads, in a thread of its
+    /// own, each as `work(caller, job, sink)` (`caller`: the thread that
+    /// calls `run`): the run must end with a job's panic, within 30 s.
+    fn assert_run_ends_with_panic(work: fn(thread::ThreadId, u64, &dyn Sink<u64>)) {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         thread::spawn(move || {
             let caller = thread::current().id();
@@ -930,14 +897,7 @@ mod tests {
                             }
                         }
                     },
-                    |i: u64, sink: &dyn Sink<u64>| {
-                        // Slow jobs fill the queue, so the caller runs some.
-                        std::thread::sleep(Duration::from_millis(1));
-                        if thread::current().id() == caller {
-                            panic!("a job on the caller fails");
-                        }
-                        sink.send(Msg::Done(i));
-                    },
+                    |i: u64, sink: &dyn Sink<u64>| work(caller, i, sink),
                     |_| true,
                 )
             });
@@ -945,8 +905,34 @@ mod tests {
         });
         match done_rx.recv_timeout(Duration::from_secs(30)) {
             Ok(panicked) => assert!(panicked, "the job's panic was lost"),
-            Err(_) => panic!("the run hung after a job on the caller panicked"),
+            Err(_) => panic!("the run hung after a job panicked"),
         }
+    }
+
+    #[test]
+    fn a_panicking_job_ends_the_run_with_its_panic() {
+        // The other workers must not wait for the failed batch's turn.
+        assert_run_ends_with_panic(|_, i, sink| {
+            if i == 3 {
+                panic!("job 3 fails");
+            }
+            sink.send(Msg::Out(vec![0; 10]));
+            sink.send(Msg::Done(i));
+        });
+    }
+
+    /// The same when the caller runs the job that panics: the workers
+    /// waiting for batches must end, or the scope waits for them forever.
+    #[test]
+    fn a_job_that_panics_on_the_caller_ends_the_run() {
+        assert_run_ends_with_panic(|caller, i, sink| {
+            // Slow jobs fill the queue, so the caller runs some.
+            std::thread::sleep(Duration::from_millis(1));
+            if thread::current().id() == caller {
+                panic!("a job on the caller fails");
+            }
+            sink.send(Msg::Done(i));
+        });
     }
 
     #[test]
