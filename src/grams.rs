@@ -801,27 +801,32 @@ mod tests {
         );
     }
 
-    /// A token's windows are taken where the text has them least: in `let
-    /// us know on twitter`, not `know` (11,529 in the corpus), which the
-    /// bytes alone rate rare (a `k`); a window that shares its bit with a
-    /// listed one costs that one's count too; a common window or one that
-    /// shares its bit costs more than any count.
-    /// Every key is found with its value, in tables of any size (full
-    /// probes that wrap around the end among them), and no other key is.
+    /// Every key is found with its value, in tables of any size, and no
+    /// other key is; among them keys that all hash to the last slot, whose
+    /// probes wrap around to the first.
     #[test]
     fn listed_finds_its_keys_and_no_others() {
-        for n in [0usize, 1, 2, 3, 100, 4096] {
+        // Three keys of a table of eight slots (3 bits), all at the end.
+        let at_end: Vec<u32> = (0..u32::MAX)
+            .filter(|&k| hash_to(k, 3) == 7)
+            .take(3)
+            .collect();
+        let spread = |n: usize| -> Vec<u32> {
             // Keys that share slots: multiples of a large power of two
             // hash to few places; 0 and u32::MAX are keys too.
-            let keys: Vec<u32> = (0..n as u32)
+            (0..n as u32)
                 .map(|i| match i {
                     0 => 0,
                     1 => u32::MAX,
                     _ => i.wrapping_mul(1 << 20) ^ i,
                 })
-                .collect();
+                .collect()
+        };
+        let sets = [0, 1, 2, 3, 100, 4096].map(spread);
+        for keys in sets.iter().chain([&at_end]) {
+            let n = keys.len();
             let listed = Listed::new(keys.iter().map(|&k| (k, k.wrapping_add(7))));
-            for &k in &keys {
+            for &k in keys {
                 assert_eq!(listed.get(k), Some(&k.wrapping_add(7)), "key {k:#x} of {n}");
             }
             for x in (0..2000u32).map(|i| i.wrapping_mul(0x9E37_79B9) | 1) {
@@ -836,6 +841,11 @@ mod tests {
         }
     }
 
+    /// A token's windows are taken where the text has them least: in `let
+    /// us know on twitter`, not `know` (11,529 in the corpus), which the
+    /// bytes alone rate rare (a `k`); a window that shares its bit with a
+    /// listed one costs that one's count too; a common window or one that
+    /// shares its bit costs more than any count.
     #[test]
     fn windows_are_rated_by_their_counts() {
         let costs = WindowCosts::get();

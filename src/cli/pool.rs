@@ -48,8 +48,7 @@
 //! cleans and writes, one job after the other.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -558,7 +557,6 @@ fn private_file_table() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
 
     /// Sizes that mix batches of small jobs, big jobs and unknown sizes.
@@ -652,7 +650,7 @@ mod tests {
     /// buffer (per flush), not one a job.
     #[test]
     fn a_batch_hands_over_its_output_in_one_buffer() {
-        let outs = AtomicUsize::new(0);
+        let mut outs = 0;
         let mut bytes = Vec::new();
         let mut kinds = String::new();
         run(
@@ -668,7 +666,7 @@ mod tests {
             },
             |msg| {
                 if let Msg::Out(b) = &msg {
-                    outs.fetch_add(1, Ordering::Relaxed);
+                    outs += 1;
                     bytes.extend_from_slice(b);
                 }
                 kinds.push(if matches!(msg, Msg::Out(_)) { 'o' } else { 'd' });
@@ -677,7 +675,7 @@ mod tests {
         );
         let want: Vec<u8> = (0..4 * BATCH_JOBS).flat_map(|i| [i as u8; 10]).collect();
         assert_eq!(bytes, want);
-        assert_eq!(outs.into_inner(), 4, "one buffer a batch");
+        assert_eq!(outs, 4, "one buffer a batch");
         // Each batch's output ahead of its jobs' ends.
         assert_eq!(kinds, format!("o{}", "d".repeat(BATCH_JOBS)).repeat(4));
     }

@@ -921,11 +921,11 @@ impl Ctx {
     }
 }
 
-/// An open input's metadata; `None`, with the failure noted, for a
-/// directory or an error.
 /// What a directory named without `-r` fails with.
 pub const IS_DIR: &str = "is a directory (use -r to clean the files under it)";
 
+/// An open input's metadata; `None`, with the failure noted, for a
+/// directory or an error.
 fn stat(file: &File, o: &mut Outcome) -> Option<Metadata> {
     match file.metadata() {
         Ok(m) if m.is_dir() => {
