@@ -9,6 +9,7 @@
 #   RUNS=5       rounds, each running every tool once (medians are reported)
 #   BULK_RUNS=11 rounds of the bulk test (its runs are short, and this
 #                machine's load moves its ratio by a tenth from run to run)
+#   BULK_COLD=1  do not read the bulk test's files before each run
 #   COPIES=5     how many times the corpus texts are repeated (~34 MB each)
 #   BIG_GB=1     size of the streamed input for the memory check (0: skip)
 #   PATTERNS=f   extra pattern file passed to dejunk with --patterns
@@ -306,6 +307,13 @@ EOF
     # new ones, and creating files was measured 5x slower.
     bulk() {
         fresh "$TMP/out.txt" "$TMP/out-a.txt" "$TMP/out-b.txt"
+        # Every mode starts with the inputs in the page cache. This VM's
+        # DAMON pages out what it sees accessed at most once in half a
+        # second for six seconds, and the test reads each file about that
+        # seldom: without this, a run now and then waited on the disk for
+        # some files (hundreds of waits in a run, seen with `perf sched`),
+        # which is I/O, not the CPU scaling measured here.
+        [[ -n "${BULK_COLD:-}" ]] || cat "$TMP"/files/*.txt >/dev/null
         case $1 in
         stdout-j*)
             cd "$TMP/files"
