@@ -246,8 +246,10 @@ impl Grams {
 
 /// The buckets of the short tokens (those without windows), for the
 /// fingerprint search of the first pass over a block (`sentinels`): at
-/// most [`SHORT_BUCKETS`], each a list of `(token, offset)`, where the
-/// token's fingerprint starts at that offset in it.
+/// most [`SHORT_BUCKETS`], each the nybbles its fingerprints take
+/// ([`Masks`], what the search's tables hold for it) and a list of
+/// `(token, offset)`, where the token's fingerprint starts at that offset
+/// in it.
 ///
 /// A token's fingerprint is its three bytes least common in scraped
 /// articles ([`trigram_counts`]; all of it when it is shorter). The search finds a candidate wherever
@@ -262,7 +264,7 @@ impl Grams {
 /// of `for more`), and the buckets are filled so that they match least
 /// ([`bucket_cost`]): with more fingerprints than buckets, the two buckets
 /// whose union adds least cost are merged, until eight are left.
-pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, usize)>> {
+pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Bucket> {
     let common3 = common_trigrams();
     let trigrams: Vec<[u8; 3]> = ids
         .iter()
@@ -272,7 +274,7 @@ pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, us
     let counts = trigram_counts(&trigrams);
     // One bucket per fingerprint to begin with: tokens with the same one
     // share it.
-    let mut buckets: Vec<Bucket> = Vec::new();
+    let mut by_print: Vec<(Print, Vec<(u32, usize)>)> = Vec::new();
     let mut first = 0;
     for &i in ids {
         let t = &tokens[i as usize];
@@ -284,14 +286,18 @@ pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, us
             .min_by(|&a, &b| count[a].total_cmp(&count[b]))
             .unwrap_or(0);
         let print: Print = std::array::from_fn(|k| t.get(at + k).copied());
-        match buckets.iter_mut().find(|b| b.prints == [print]) {
-            Some(b) => b.tokens.push((i, at)),
-            None => buckets.push(Bucket {
-                prints: vec![print],
-                tokens: vec![(i, at)],
-            }),
+        match by_print.iter_mut().find(|(p, _)| *p == print) {
+            Some((_, tokens)) => tokens.push((i, at)),
+            None => by_print.push((print, vec![(i, at)])),
         }
     }
+    let mut buckets: Vec<Bucket> = by_print
+        .into_iter()
+        .map(|(print, tokens)| Bucket {
+            masks: masks(print),
+            tokens,
+        })
+        .collect();
     if buckets.len() > MERGED_BUCKETS {
         // Too many to weigh every pair: the rest are dealt out.
         let extra = buckets.split_off(MERGED_BUCKETS);
@@ -301,15 +307,14 @@ pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, us
     }
     // What each bucket costs, and what each pair would cost merged (`a <
     // b`), updated for the merged bucket only.
-    let mut masks: Vec<Masks> = buckets.iter().map(|b| self::masks(&b.prints)).collect();
     let cost_of = |m: Masks| bucket_cost(m, &common3);
     let n = buckets.len();
-    let mut cost: Vec<f64> = masks.iter().map(|&m| cost_of(m)).collect();
+    let mut cost: Vec<f64> = buckets.iter().map(|b| cost_of(b.masks)).collect();
     let mut merged: Vec<Vec<f64>> = (0..n)
         .map(|a| {
             (0..n)
                 .map(|b| match a < b {
-                    true => cost_of(union(masks[a], masks[b])),
+                    true => cost_of(union(buckets[a].masks, buckets[b].masks)),
                     false => 0.0,
                 })
                 .collect()
@@ -328,31 +333,31 @@ pub(crate) fn short_buckets(tokens: &[Vec<u8>], ids: &[u32]) -> Vec<Vec<(u32, us
         let (_, a, b) = best;
         let gone = buckets.remove(b);
         buckets[a].absorb(gone);
-        masks[a] = union(masks[a], masks.remove(b));
         cost.remove(b);
         merged.remove(b);
         for row in &mut merged {
             row.remove(b);
         }
-        cost[a] = cost_of(masks[a]);
+        cost[a] = cost_of(buckets[a].masks);
         for c in (0..buckets.len()).filter(|&c| c != a) {
             let (x, y) = (a.min(c), a.max(c));
-            merged[x][y] = cost_of(union(masks[x], masks[y]));
+            merged[x][y] = cost_of(union(buckets[x].masks, buckets[y].masks));
         }
     }
-    buckets.into_iter().map(|b| b.tokens).collect()
+    buckets
 }
 
 /// A bucket that [`short_buckets`] fills.
-struct Bucket {
-    prints: Vec<Print>,
+pub(crate) struct Bucket {
+    /// The nybbles of its fingerprints.
+    pub masks: Masks,
     /// `(token, offset of its fingerprint)`.
-    tokens: Vec<(u32, usize)>,
+    pub tokens: Vec<(u32, usize)>,
 }
 
 impl Bucket {
     fn absorb(&mut self, other: Bucket) {
-        self.prints.extend(other.prints);
+        self.masks = union(self.masks, other.masks);
         self.tokens.extend(other.tokens);
     }
 }
@@ -445,19 +450,18 @@ fn bucket_cost(masks: Masks, common3: &[[u8; 3]]) -> f64 {
 }
 
 /// The nybbles a bucket holds at each position of its fingerprints, low
-/// and high: all of them where a fingerprint takes any byte.
-type Masks = [(u16, u16); 3];
+/// and high (a letter's in either case: the search reads the block as it
+/// is): all of them where a fingerprint takes any byte.
+pub(crate) type Masks = [(u16, u16); 3];
 
-/// The [`Masks`] of `prints`.
-fn masks(prints: &[Print]) -> Masks {
-    std::array::from_fn(|k| {
-        prints.iter().fold((0, 0), |(lo, hi), p| match p[k] {
-            Some(b) => {
-                let u = b.to_ascii_uppercase();
-                (lo | 1 << (b & 0xf), hi | 1 << (b >> 4) | 1 << (u >> 4))
-            }
-            None => (u16::MAX, u16::MAX),
-        })
+/// The [`Masks`] of one fingerprint.
+fn masks(print: Print) -> Masks {
+    print.map(|b| match b {
+        Some(b) => {
+            let u = b.to_ascii_uppercase();
+            (1 << (b & 0xf), 1 << (b >> 4) | 1 << (u >> 4))
+        }
+        None => (u16::MAX, u16::MAX),
     })
 }
 
@@ -964,7 +968,10 @@ mod tests {
     fn short_tokens_are_searched_from_rare_bytes_in_buckets_that_match_little() {
         let tokens: Vec<Vec<u8>> = SHORT_TOKENS.iter().map(|t| t.as_bytes().to_vec()).collect();
         let ids: Vec<u32> = (0..tokens.len() as u32).collect();
-        let buckets = short_buckets(&tokens, &ids);
+        let buckets: Vec<Vec<(u32, usize)>> = short_buckets(&tokens, &ids)
+            .into_iter()
+            .map(|b| b.tokens)
+            .collect();
         assert!(buckets.len() <= SHORT_BUCKETS);
         let print = |&(i, at): &(u32, usize)| -> Print {
             std::array::from_fn(|k| tokens[i as usize].get(at + k).copied())
@@ -1035,7 +1042,8 @@ mod tests {
         ) {
             let tokens: Vec<Vec<u8>> = tokens.into_iter().map(String::into_bytes).collect();
             let ids: Vec<u32> = (0..tokens.len() as u32).collect();
-            let buckets = short_buckets(&tokens, &ids);
+            let buckets: Vec<Vec<(u32, usize)>> =
+                short_buckets(&tokens, &ids).into_iter().map(|b| b.tokens).collect();
             prop_assert!(buckets.len() <= SHORT_BUCKETS);
             let mut got: Vec<u32> = buckets.iter().flatten().map(|&(i, _)| i).collect();
             got.sort_unstable();

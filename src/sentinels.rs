@@ -37,7 +37,7 @@
 
 use memchr::{memchr2_iter, memchr3_iter, memmem};
 
-use crate::grams::{SHORT_BUCKETS, eight, head, short_buckets};
+use crate::grams::{Masks, SHORT_BUCKETS, eight, head, short_buckets};
 use crate::text;
 
 /// The eight bytes of `x` ASCII-lowercased, all at once: a byte from
@@ -70,6 +70,21 @@ impl NybbleTables {
     const fn accept(&mut self, k: usize, pos: usize, b: u8) {
         self.0[pos][0][(b & 15) as usize] |= 1 << k;
         self.0[pos][1][(b >> 4) as usize] |= 1 << k;
+    }
+
+    /// Pattern `k` accepts at each position the bytes of the nybbles of
+    /// `masks` there.
+    fn accept_masks(&mut self, k: usize, masks: Masks) {
+        for (pos, (lo, hi)) in masks.into_iter().enumerate() {
+            for n in 0..16 {
+                if lo & 1 << n != 0 {
+                    self.0[pos][0][n] |= 1 << k;
+                }
+                if hi & 1 << n != 0 {
+                    self.0[pos][1][n] |= 1 << k;
+                }
+            }
+        }
     }
 
     /// The patterns that may start at `i` of `block` (a byte past its end
@@ -124,8 +139,12 @@ impl Shorts {
         let mut tables = NybbleTables::default();
         let buckets: Vec<Vec<Short>> = short_buckets(tokens, ids)
             .into_iter()
-            .map(|b| {
-                b.into_iter()
+            .enumerate()
+            .map(|(k, b)| {
+                assert!(k < SHORT_BUCKETS, "one bit a bucket");
+                tables.accept_masks(k, b.masks);
+                b.tokens
+                    .into_iter()
                     .map(|(id, at)| Short {
                         id,
                         at,
@@ -135,21 +154,6 @@ impl Shorts {
                     .collect()
             })
             .collect();
-        assert!(buckets.len() <= SHORT_BUCKETS, "one bit a bucket");
-        for (k, bucket) in buckets.iter().enumerate() {
-            for Short { at, token, .. } in bucket {
-                for pos in 0..3 {
-                    match token.get(at + pos) {
-                        Some(&b) => {
-                            tables.accept(k, pos, b);
-                            tables.accept(k, pos, b.to_ascii_uppercase());
-                        }
-                        // A token shorter than three bytes: any byte.
-                        None => (0..=255).for_each(|b| tables.accept(k, pos, b)),
-                    }
-                }
-            }
-        }
         let each = ids
             .iter()
             .map(|&i| (i, memmem::Finder::new(&tokens[i as usize]).into_owned()))
@@ -402,18 +406,29 @@ unsafe fn lower_and_find_avx2(
             _mm256_and_si256(_mm256_srli_epi16(x, 4), nybble),
         )
     };
-    // The bits that `tables` at `pos` give bytes of these nybbles.
-    let accepts =
-        |tables: &[(__m256i, __m256i); 3], (low, high): (__m256i, __m256i), pos: usize| {
-            let (lo, hi) = tables[pos];
-            _mm256_and_si256(_mm256_shuffle_epi8(lo, low), _mm256_shuffle_epi8(hi, high))
-        };
+    let zero = _mm256_setzero_si256();
+    // For each lane, the patterns of `tables` that may start there (by
+    // the nybbles of its three bytes, as `NybbleTables::bits_at`), and
+    // the mask of the lanes where some may.
+    let starting = |tables: &[(__m256i, __m256i); 3], nybbles: [(__m256i, __m256i); 3]| {
+        let mut bits = _mm256_set1_epi8(-1);
+        for ((lo, hi), (low, high)) in tables.iter().zip(nybbles) {
+            let at = _mm256_and_si256(
+                _mm256_shuffle_epi8(*lo, low),
+                _mm256_shuffle_epi8(*hi, high),
+            );
+            bits = _mm256_and_si256(bits, at);
+        }
+        (
+            bits,
+            !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bits, zero)) as u32),
+        )
+    };
     let (a_upper, letters, case) = (
         _mm256_set1_epi8(b'A' as i8),
         _mm256_set1_epi8(25),
         _mm256_set1_epi8(0x20),
     );
-    let zero = _mm256_setzero_si256();
     let mut p = 0;
     while let Some(w) = block[p..].first_chunk() {
         // Lane `i` holds the first three bytes of a character at `p + i`.
@@ -425,21 +440,13 @@ unsafe fn lower_and_find_avx2(
         // SAFETY: `p + 32 <= block.len()`, for which `lower` has room.
         unsafe { _mm256_storeu_si256(lower.add(p).cast(), lowered) };
 
-        let (n0, n1, n2) = (nybbles(b0), nybbles(b1), nybbles(b2));
-        let hits = _mm256_and_si256(
-            accepts(&tables, n0, 0),
-            _mm256_and_si256(accepts(&tables, n1, 1), accepts(&tables, n2, 2)),
-        );
-        let mut bits = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, zero)) as u32);
+        let n = [nybbles(b0), nybbles(b1), nybbles(b2)];
+        let (_, mut bits) = starting(&tables, n);
         while bits != 0 {
             found(SENTINEL, p + bits.trailing_zeros() as usize);
             bits &= bits - 1;
         }
-        let buckets = _mm256_and_si256(
-            accepts(&token_tables, n0, 0),
-            _mm256_and_si256(accepts(&token_tables, n1, 1), accepts(&token_tables, n2, 2)),
-        );
-        let mut bits = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(buckets, zero)) as u32);
+        let (buckets, mut bits) = starting(&token_tables, n);
         if bits != 0 {
             let mut lanes = [0u8; 32];
             // SAFETY: `lanes` holds 32 bytes; `storeu` takes any alignment.
