@@ -815,3 +815,63 @@ fn standard_input_among_many_files() {
         assert_eq!(o.stdout, want, "-j {threads}");
     }
 }
+
+/// How many threads `dejunk ARGS` runs with once it has written its first
+/// bytes into an output file (it pauses there; Linux's /proc counts them).
+#[cfg(target_os = "linux")]
+fn threads_at_first_write(args: &[&std::ffi::OsStr]) -> usize {
+    let mut child = dejunk()
+        .args(args)
+        .env("DEJUNK_TEST_PAUSE", "bytes:1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert_eq!(line, "dejunk: test pause\n");
+    let n = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        .unwrap()
+        .count();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    n
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn one_file_is_cleaned_without_a_second_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(
+        dir.path(),
+        &[
+            ("a.txt", article(1).as_bytes()),
+            ("b.txt", article(2).as_bytes()),
+        ],
+    );
+    let (a, b, out) = (
+        dir.path().join("a.txt"),
+        dir.path().join("b.txt"),
+        dir.path().join("out"),
+    );
+    let one = threads_at_first_write(&[
+        "-q".as_ref(),
+        "-j".as_ref(),
+        "2".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        a.as_os_str(),
+    ]);
+    assert_eq!(one, 1, "one file");
+    // The same with two files starts the worker: the count sees threads.
+    let two = threads_at_first_write(&[
+        "-q".as_ref(),
+        "-j".as_ref(),
+        "2".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        a.as_os_str(),
+        b.as_os_str(),
+    ]);
+    assert_eq!(two, 2, "two files");
+}
