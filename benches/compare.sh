@@ -314,6 +314,13 @@ EOF
         # some files (hundreds of waits in a run, seen with `perf sched`),
         # which is I/O, not the CPU scaling measured here.
         [[ -n "${BULK_COLD:-}" ]] || cat "$TMP"/files/*.txt >/dev/null
+        # Nor does any run write back what an earlier one left dirty: the
+        # kernel writes a file's pages 30 s after they were written, so
+        # without this the output trees of one round were written to disk,
+        # by kernel threads taking a CPU, during the timed runs of a later
+        # one, whichever mode those were (and a mode using both CPUs loses
+        # more to a third thread than one using one CPU).
+        sync
         case $1 in
         stdout-j*)
             cd "$TMP/files"
