@@ -842,36 +842,31 @@ fn threads_at_first_write(args: &[&std::ffi::OsStr]) -> usize {
 #[test]
 fn one_file_is_cleaned_without_a_second_thread() {
     let dir = tempfile::tempdir().unwrap();
-    tree(
-        dir.path(),
-        &[
-            ("a.txt", article(1).as_bytes()),
-            ("b.txt", article(2).as_bytes()),
-        ],
-    );
-    let (a, b, out) = (
-        dir.path().join("a.txt"),
-        dir.path().join("b.txt"),
-        dir.path().join("out"),
-    );
-    let one = threads_at_first_write(&[
+    let src = dir.path().join("src");
+    let docs: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("f{i:03}.txt"), article(i)))
+        .collect();
+    let entries: Vec<(&str, &[u8])> = docs
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_bytes()))
+        .collect();
+    tree(&src, &entries);
+    let out = dir.path().join("out");
+    let a = src.join("f000.txt");
+    let mut args: Vec<&std::ffi::OsStr> = vec![
         "-q".as_ref(),
         "-j".as_ref(),
         "2".as_ref(),
         "-o".as_ref(),
         out.as_os_str(),
-        a.as_os_str(),
-    ]);
+    ];
+    let one = threads_at_first_write(&[&args[..], &[a.as_os_str()]].concat());
     assert_eq!(one, 1, "one file");
-    // The same with two files starts the worker: the count sees threads.
-    let two = threads_at_first_write(&[
-        "-q".as_ref(),
-        "-j".as_ref(),
-        "2".as_ref(),
-        "-o".as_ref(),
-        out.as_os_str(),
-        a.as_os_str(),
-        b.as_os_str(),
-    ]);
-    assert_eq!(two, 2, "two files");
+    // With many files the worker is there too, and still at work when the
+    // first write pauses the run: the caller can make only a few batches
+    // ahead before it must run one itself (which writes), and it lets the
+    // worker go only after the last.
+    args.extend(["-r".as_ref(), src.as_os_str()]);
+    let many = threads_at_first_write(&args);
+    assert_eq!(many, 2, "300 files");
 }
