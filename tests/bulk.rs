@@ -870,3 +870,102 @@ fn one_file_is_cleaned_without_a_second_thread() {
     let many = threads_at_first_write(&args);
     assert_eq!(many, 2, "300 files");
 }
+
+/// Whether `dir`'s file system makes files without a name (`O_TMPFILE`).
+#[cfg(target_os = "linux")]
+fn unnamed_files_work(dir: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir)
+        .is_ok()
+}
+
+fn temporaries_under(root: &Path) -> Vec<std::path::PathBuf> {
+    files_under(root)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("dejunk-tmp"))
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn killed_output_run_leaves_complete_files_and_nothing_else() {
+    // Under -o each output is written without a name and named once
+    // complete: killed (SIGKILL) midway, a run leaves each output absent
+    // or fully cleaned, and, where the file system has such files, not
+    // even a hidden temporary.
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    let files = kill_tree(&src, 12);
+    let half: usize = files.iter().map(|f| f.2.len()).sum::<usize>() / 2;
+    let mut child = dejunk()
+        .args(["-r", "-q", "-j", "2", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .env("DEJUNK_TEST_PAUSE", format!("bytes:{half}"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert_eq!(line, "dejunk: test pause\n");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut present = 0;
+    for (rel, _, clean) in &files {
+        if let Ok(now) = std::fs::read(out.join(rel)) {
+            assert!(&now == clean, "{rel} is partial ({} bytes)", now.len());
+            present += 1;
+        }
+    }
+    assert!(present > 0 && present < files.len(), "present {present}");
+    if unnamed_files_work(&out) {
+        assert_eq!(temporaries_under(&out), Vec::<std::path::PathBuf>::new());
+    } else {
+        eprintln!("no O_TMPFILE on this file system: temporaries not checked");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rerun_replaces_the_output_files_without_writing_through_them() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    let docs: Vec<(String, String)> = (0..6)
+        .map(|i| (format!("d{}/f{i}.txt", i % 2), article(i)))
+        .collect();
+    let entries: Vec<(&str, &[u8])> = docs
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_bytes()))
+        .collect();
+    tree(&src, &entries);
+    // Stale outputs from an earlier run, one of them with a second name.
+    let stale: Vec<(&str, &[u8])> = docs
+        .iter()
+        .map(|(n, _)| (n.as_str(), &b"old\n"[..]))
+        .collect();
+    tree(&out, &stale);
+    let kept = dir.path().join("kept.txt");
+    std::fs::hard_link(out.join(&docs[0].0), &kept).unwrap();
+    let o = mirror(&src, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (rel, doc) in &docs {
+        assert_eq!(
+            std::fs::read(out.join(rel)).unwrap(),
+            clean_bytes(doc.as_bytes()),
+            "{rel}"
+        );
+        assert_eq!(
+            std::fs::metadata(out.join(rel)).unwrap().nlink(),
+            1,
+            "{rel}"
+        );
+    }
+    // Replaced, as a rename replaces: the other name keeps the old text.
+    assert_eq!(std::fs::read(&kept).unwrap(), b"old\n");
+    assert_eq!(temporaries_under(&out), Vec::<std::path::PathBuf>::new());
+}

@@ -30,9 +30,10 @@ pub struct Args {
     ///
     /// A file found under a directory D given with -r goes to the same
     /// relative path under DIR; a file named on the command line goes to
-    /// DIR/its-file-name. Each output file is written to a temporary file
-    /// first and renamed into place, so an interrupted run never leaves a
-    /// partial output file.
+    /// DIR/its-file-name. Each output file is written without a name
+    /// (Linux's O_TMPFILE; elsewhere a hidden temporary file) and given
+    /// its name once complete, replacing an older one at once, so an
+    /// interrupted run never leaves a partial output file.
     #[arg(
         short = 'o',
         long = "output",
