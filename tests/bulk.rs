@@ -541,10 +541,11 @@ fn check_all_or_nothing(root: &Path, files: &[(String, Vec<u8>, Vec<u8>)]) -> us
     cleaned
 }
 
-fn kill_when_paused(root: &Path, pause: &str) {
+/// Starts `dejunk ARGS` with a test pause (`DEJUNK_TEST_PAUSE`) and
+/// returns it once it has paused.
+fn spawn_paused<S: AsRef<std::ffi::OsStr>>(args: &[S], pause: &str) -> std::process::Child {
     let mut child = dejunk()
-        .args(["-r", "--in-place", "-q", "-j", "2"])
-        .arg(root)
+        .args(args)
         .env("DEJUNK_TEST_PAUSE", pause)
         .stderr(Stdio::piped())
         .spawn()
@@ -553,6 +554,19 @@ fn kill_when_paused(root: &Path, pause: &str) {
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
     assert_eq!(line, "dejunk: test pause\n");
+    child
+}
+
+fn kill_when_paused(root: &Path, pause: &str) {
+    let args = [
+        "-r".as_ref(),
+        "--in-place".as_ref(),
+        "-q".as_ref(),
+        "-j".as_ref(),
+        "2".as_ref(),
+        root.as_os_str(),
+    ];
+    let mut child = spawn_paused(&args, pause);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 }
@@ -775,6 +789,18 @@ fn a_named_pipe_among_files_is_read_in_its_turn() {
     }
 }
 
+/// Writes `n` generated articles under `root`, the `i`th named `name(i)`;
+/// returns the names and texts.
+fn article_files(root: &Path, n: usize, name: impl Fn(usize) -> String) -> Vec<(String, String)> {
+    let files: Vec<(String, String)> = (0..n).map(|i| (name(i), article(i))).collect();
+    let entries: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_bytes()))
+        .collect();
+    tree(root, &entries);
+    files
+}
+
 /// Standard input named among many files: whichever thread cleans it
 /// reads it (workers keep a copy of the table of open files, with the
 /// standard streams in it), in its place in the output, the same for any
@@ -782,14 +808,7 @@ fn a_named_pipe_among_files_is_read_in_its_turn() {
 #[test]
 fn standard_input_among_many_files() {
     let dir = tempfile::tempdir().unwrap();
-    let files: Vec<(String, String)> = (0..200)
-        .map(|i| (format!("f{i:03}.txt"), article(i)))
-        .collect();
-    let entries: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_bytes()))
-        .collect();
-    tree(dir.path(), &entries);
+    let files = article_files(dir.path(), 200, |i| format!("f{i:03}.txt"));
     let piped = "Advertisement\n\nFrom the pipe: the bridge opens in May.\n";
     let mut want = Vec::new();
     for (i, (_, text)) in files.iter().enumerate() {
@@ -820,16 +839,7 @@ fn standard_input_among_many_files() {
 /// bytes into an output file (it pauses there; Linux's /proc counts them).
 #[cfg(target_os = "linux")]
 fn threads_at_first_write(args: &[&std::ffi::OsStr]) -> usize {
-    let mut child = dejunk()
-        .args(args)
-        .env("DEJUNK_TEST_PAUSE", "bytes:1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert_eq!(line, "dejunk: test pause\n");
+    let mut child = spawn_paused(args, "bytes:1");
     let n = std::fs::read_dir(format!("/proc/{}/task", child.id()))
         .unwrap()
         .count();
@@ -843,14 +853,7 @@ fn threads_at_first_write(args: &[&std::ffi::OsStr]) -> usize {
 fn one_file_is_cleaned_without_a_second_thread() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
-    let docs: Vec<(String, String)> = (0..300)
-        .map(|i| (format!("f{i:03}.txt"), article(i)))
-        .collect();
-    let entries: Vec<(&str, &[u8])> = docs
-        .iter()
-        .map(|(n, d)| (n.as_str(), d.as_bytes()))
-        .collect();
-    tree(&src, &entries);
+    article_files(&src, 300, |i| format!("f{i:03}.txt"));
     let out = dir.path().join("out");
     let a = src.join("f000.txt");
     let mut args: Vec<&std::ffi::OsStr> = vec![
@@ -900,18 +903,16 @@ fn killed_output_run_leaves_complete_files_and_nothing_else() {
     let (src, out) = (dir.path().join("src"), dir.path().join("out"));
     let files = kill_tree(&src, 12);
     let half: usize = files.iter().map(|f| f.2.len()).sum::<usize>() / 2;
-    let mut child = dejunk()
-        .args(["-r", "-q", "-j", "2", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .env("DEJUNK_TEST_PAUSE", format!("bytes:{half}"))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert_eq!(line, "dejunk: test pause\n");
+    let args = [
+        "-r".as_ref(),
+        "-q".as_ref(),
+        "-j".as_ref(),
+        "2".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        src.as_os_str(),
+    ];
+    let mut child = spawn_paused(&args, &format!("bytes:{half}"));
     child.kill().unwrap();
     child.wait().unwrap();
     let mut present = 0;
@@ -935,14 +936,7 @@ fn a_rerun_replaces_the_output_files_without_writing_through_them() {
     use std::os::unix::fs::MetadataExt;
     let dir = tempfile::tempdir().unwrap();
     let (src, out) = (dir.path().join("src"), dir.path().join("out"));
-    let docs: Vec<(String, String)> = (0..6)
-        .map(|i| (format!("d{}/f{i}.txt", i % 2), article(i)))
-        .collect();
-    let entries: Vec<(&str, &[u8])> = docs
-        .iter()
-        .map(|(n, d)| (n.as_str(), d.as_bytes()))
-        .collect();
-    tree(&src, &entries);
+    let docs = article_files(&src, 6, |i| format!("d{}/f{i}.txt", i % 2));
     // Stale outputs from an earlier run, one of them with a second name.
     let stale: Vec<(&str, &[u8])> = docs
         .iter()
