@@ -963,3 +963,32 @@ fn a_rerun_replaces_the_output_files_without_writing_through_them() {
     assert_eq!(std::fs::read(&kept).unwrap(), b"old\n");
     assert_eq!(temporaries_under(&out), Vec::<std::path::PathBuf>::new());
 }
+
+#[test]
+fn a_directory_where_an_output_goes_fails_that_file_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    tree(
+        &src,
+        &[
+            ("a.txt", article(1).as_bytes()),
+            ("b.txt", article(2).as_bytes()),
+        ],
+    );
+    std::fs::create_dir_all(out.join("a.txt")).unwrap();
+    let o = mirror(&src, &out);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let named = format!("cannot put {} in place: ", out.join("a.txt").display());
+    let renamed = format!("to {}: ", out.join("a.txt").display());
+    assert!(
+        stderr(&o).contains(&named) || stderr(&o).contains(&renamed),
+        "{}",
+        stderr(&o)
+    );
+    assert!(out.join("a.txt").is_dir());
+    assert_eq!(
+        std::fs::read(out.join("b.txt")).unwrap(),
+        clean_bytes(article(2).as_bytes())
+    );
+    assert_eq!(temporaries_under(&out), Vec::<std::path::PathBuf>::new());
+}

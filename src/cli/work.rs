@@ -922,12 +922,13 @@ impl Ctx {
             return o.fail("interrupted".to_string());
         }
         self.hook.renaming();
+        let named = matches!(tmp, Staged::Named(_));
         if let Err(e) = tmp.commit(target, &prefix) {
-            return o.fail(format!(
-                "cannot rename {} to {}: {e}",
-                tmp_name,
-                target.display(),
-            ));
+            return o.fail(if named {
+                format!("cannot rename {tmp_name} to {}: {e}", target.display())
+            } else {
+                format!("cannot put {} in place: {e}", target.display())
+            });
         }
         // The directory is not synced: after a crash it names either the
         // original or the fully written new file, which is the promise.
