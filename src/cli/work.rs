@@ -799,12 +799,7 @@ impl Ctx {
         // By absolute path, or tempfile looks up the working directory for
         // each file; the path is the same either way.
         let abs_dir = absolute(&dir);
-        let create = || {
-            tempfile::Builder::new()
-                .prefix(&prefix)
-                .suffix(".dejunk-tmp")
-                .tempfile_in(&abs_dir)
-        };
+        let create = || named_temp_in(&abs_dir, &prefix);
         // Under -o the directory is made only when the temporary file
         // cannot be created: it usually exists already (made for an earlier
         // file), and two system calls a file are worth saving. A failure
@@ -936,6 +931,18 @@ impl Ctx {
             o.status = Status::Failed;
         }
     }
+}
+
+/// How the hidden temporary files of -o and --in-place end.
+const TMP_SUFFIX: &str = ".dejunk-tmp";
+
+/// A hidden temporary file in `dir`, named `prefix`, random letters and
+/// [`TMP_SUFFIX`].
+fn named_temp_in(dir: &Path, prefix: &str) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(dir)
 }
 
 /// Where a file's cleaned text is written before it takes the target's
@@ -1077,7 +1084,7 @@ mod staged {
         let pid = std::process::id();
         loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let tmp = dir.join(format!("{prefix}{pid}-{n}.dejunk-tmp"));
+            let tmp = dir.join(format!("{prefix}{pid}-{n}{}", super::TMP_SUFFIX));
             match name(&file, &tmp) {
                 Ok(()) => {
                     return std::fs::rename(&tmp, target).inspect_err(|_| {
@@ -1096,10 +1103,7 @@ mod staged {
     /// system that makes files without a name but cannot name them.
     pub(super) fn copy_to_named(file: &mut File, target: &Path, prefix: &str) -> io::Result<()> {
         let dir = target.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(prefix)
-            .suffix(".dejunk-tmp")
-            .tempfile_in(dir)?;
+        let mut tmp = super::named_temp_in(dir, prefix)?;
         file.rewind()?;
         io::copy(file, tmp.as_file_mut())?;
         tmp.as_file()
