@@ -31,6 +31,16 @@
 //! contention: on the channels' wakers, and in `free` on the allocator's
 //! lock of the worker's arena.
 //!
+//! The lock is taken as seldom as that allows. A batch of several jobs
+//! whose turn has not come holds its output to its end (up to
+//! [`PARK_BYTES`]) rather than parking it at every flush; whether a batch
+//! has the turn, or may start, is first read without the lock; and the
+//! others are signalled, after the lock is let go, only when one waits.
+//! Before, with `-j 2` over 11,648 files, each thread found the lock held
+//! about 30 times a run, mostly by the batch with the turn writing its
+//! output, and slept until it was free (about 60 voluntary context
+//! switches a run; about 20 after, and `-j 2` 2% to 3.5% faster).
+//!
 //! Nor is there a thread that only makes jobs. With N threads, N - 1 are
 //! started; the caller, when the queue of batches is full, runs the oldest
 //! batch itself instead of waiting for room, and once every job is made it
@@ -54,7 +64,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
 
@@ -141,6 +151,8 @@ struct Turns<D, C> {
     /// The batch that has the turn.
     next: u64,
     parked: BTreeMap<u64, Parked<D>>,
+    /// Threads waiting on [`Shared::moved`]: only then is it signalled.
+    waiting: usize,
 }
 
 impl<D, C: FnMut(Msg<D>) -> bool> Turns<D, C> {
@@ -171,6 +183,11 @@ impl<D, C: FnMut(Msg<D>) -> bool> Turns<D, C> {
 /// the run is stopping.
 struct Shared<D, C> {
     turns: Mutex<Turns<D, C>>,
+    /// [`Turns::next`], published when it changes, for reading without
+    /// the lock: whether a batch may start, and whether a batch has the
+    /// turn and should hand its output over now. It only grows, so a
+    /// stale value only delays: the lock is taken to be sure.
+    next: AtomicU64,
     moved: Condvar,
     stop: AtomicBool,
 }
@@ -195,10 +212,16 @@ impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
             turns.consume_all(msgs, &self.stop);
             if end {
                 turns.pass(&self.stop);
+                self.next.store(turns.next, Ordering::Relaxed);
             }
-            if end || self.stopping() {
-                // Wakes the batches waiting for their turn or a place in
-                // the window, and when stopping all of them.
+            // Wakes the batches waiting for their turn or a place in the
+            // window, and when stopping all of them; not under the lock,
+            // and only when one waits (a signal is a system call, even to
+            // nobody: made under the lock at the end of every batch, it
+            // kept the other thread waiting for the lock).
+            let wake = (end || self.stopping()) && turns.waiting > 0;
+            drop(turns);
+            if wake {
                 self.moved.notify_all();
             }
             return;
@@ -215,10 +238,12 @@ impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
         if !end && parked.bytes > PARK_BYTES {
             // The batch's parked messages are consumed when the turn
             // reaches it; after that it delivers straight away.
-            let _turns = self
+            turns.waiting += 1;
+            let mut turns = self
                 .moved
                 .wait_while(turns, |t| t.next != seq && !self.stopping())
                 .unwrap_or_else(|e| e.into_inner());
+            turns.waiting -= 1;
         }
     }
 }
@@ -289,7 +314,14 @@ impl<D, C: FnMut(Msg<D>) -> bool> Sink<D> for Turn<'_, D, C> {
                     held.msgs.push(msg);
                 }
             }
-            if held.out.len() + held.msgs_size >= FLUSH_BYTES {
+            // Handed over as it goes when the batch has the turn; else held
+            // to its end (or until it has the turn), up to what a batch
+            // may park: parking it took the lock while the batch with the
+            // turn was writing, and the two threads took turns waiting.
+            let size = held.out.len() + held.msgs_size;
+            if size >= FLUSH_BYTES
+                && (size > PARK_BYTES || self.shared.next.load(Ordering::Relaxed) == self.seq)
+            {
                 let msgs = std::mem::take(&mut *held).into_msgs();
                 drop(held);
                 self.shared.deliver(self.seq, msgs, false);
@@ -345,7 +377,9 @@ where
             consume,
             next: 0,
             parked: BTreeMap::new(),
+            waiting: 0,
         }),
+        next: AtomicU64::new(0),
         moved: Condvar::new(),
         stop: AtomicBool::new(false),
     };
@@ -357,13 +391,15 @@ where
             // The rest of the queue is taken and dropped.
             return;
         }
-        let turns = shared.lock();
-        drop(
-            shared
+        if seq >= shared.next.load(Ordering::Relaxed) + window {
+            let mut turns = shared.lock();
+            turns.waiting += 1;
+            let mut turns = shared
                 .moved
                 .wait_while(turns, |t| seq >= t.next + window && !shared.stopping())
-                .unwrap_or_else(|e| e.into_inner()),
-        );
+                .unwrap_or_else(|e| e.into_inner());
+            turns.waiting -= 1;
+        }
         let sink = Turn {
             shared: &shared,
             seq,
@@ -932,11 +968,11 @@ mod tests {
         }
     }
 
-    /// Runs 100 jobs of their own batch on two workers, of which job 0 is
-    /// slow, each sending `out` messages of `len` bytes. Returns how many
-    /// jobs had started, and how many bytes were sent and not yet
-    /// consumed, when job 0 was about to send.
-    fn run_behind_a_slow_job(out: usize, len: usize) -> (usize, usize) {
+    /// Runs 100 jobs of `size` (`None`: each a batch of its own) on two
+    /// workers, of which job 0 is slow, each sending `out` messages of
+    /// `len` bytes. Returns how many jobs had started, and how many bytes
+    /// were sent and not yet consumed, when job 0 was about to send.
+    fn run_behind_a_slow_job(size: Option<u64>, out: usize, len: usize) -> (usize, usize) {
         use std::sync::atomic::AtomicUsize;
         let started = AtomicUsize::new(0);
         let outstanding = AtomicUsize::new(0);
@@ -945,7 +981,7 @@ mod tests {
             2,
             |emit| {
                 for i in 0..100u64 {
-                    emit(i, None);
+                    emit(i, size);
                 }
             },
             |i: u64, sink: &dyn Sink<u64>| {
@@ -986,17 +1022,104 @@ mod tests {
     fn batches_ahead_of_the_turn_are_bounded() {
         // With little output, the other worker may start at most a window
         // of batches while job 0 holds the turn.
-        let (started, _) = run_behind_a_slow_job(1, 100);
+        let (started, _) = run_behind_a_slow_job(None, 1, 100);
         let window = 2 * WINDOW_PER_THREAD as usize;
         assert!(started >= 2, "the second worker did not run");
         assert!(started <= window, "{started} jobs started");
         // With much output, it parks a bounded amount and then waits.
-        let (started, outstanding) = run_behind_a_slow_job(16, FLUSH_BYTES);
+        let (started, outstanding) = run_behind_a_slow_job(None, 16, FLUSH_BYTES);
         assert!(started >= 2, "the second worker did not run");
         assert!(
             outstanding <= PARK_BYTES + FLUSH_BYTES,
             "{outstanding} bytes parked"
         );
+        // So does a batch of several jobs, which holds its output itself
+        // while the turn is not its own.
+        let (started, outstanding) = run_behind_a_slow_job(Some(100), 16, FLUSH_BYTES);
+        assert!(started >= 2, "the second worker did not run");
+        assert!(
+            outstanding <= PARK_BYTES + FLUSH_BYTES,
+            "{outstanding} bytes held and parked"
+        );
+    }
+
+    #[test]
+    fn a_batch_with_the_turn_hands_over_its_output_as_it_goes() {
+        // Job 1 waits until the caller has job 0's output: were a batch's
+        // output held to its end, this would time out.
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+        let seen_rx = Mutex::new(seen_rx);
+        let mut got = Vec::new();
+        run(
+            2,
+            |emit| {
+                for i in 0..3u64 {
+                    emit(i, Some(100));
+                }
+            },
+            |i: u64, sink: &dyn Sink<u64>| {
+                sink.send(Msg::Out(vec![i as u8; FLUSH_BYTES]));
+                if i == 1 {
+                    let seen = seen_rx.lock().unwrap();
+                    if seen.recv_timeout(Duration::from_secs(20)).is_err() {
+                        panic!("the output of the batch with the turn was held");
+                    }
+                }
+                sink.send(Msg::Done(i));
+            },
+            |msg| {
+                if let Msg::Out(_) = &msg {
+                    let _ = seen_tx.send(());
+                }
+                got.push(describe(&msg));
+                true
+            },
+        );
+        assert_eq!(got.len(), 6, "{got:?}");
+        assert_eq!(got[0], format!("out {FLUSH_BYTES} 0"));
+    }
+
+    #[test]
+    fn a_batch_without_the_turn_holds_its_output_until_it_has_it() {
+        let log = Mutex::new(Vec::new());
+        let shared = Shared {
+            turns: Mutex::new(Turns {
+                consume: |msg: Msg<u64>| {
+                    log.lock().unwrap().push(describe(&msg));
+                    true
+                },
+                next: 0,
+                parked: BTreeMap::new(),
+                waiting: 0,
+            }),
+            next: AtomicU64::new(0),
+            moved: Condvar::new(),
+            stop: AtomicBool::new(false),
+        };
+        let turn = |seq| Turn {
+            shared: &shared,
+            seq,
+            jobs: 2,
+            held: RefCell::default(),
+        };
+        let (first, second) = (turn(0), turn(1));
+        second.send(Msg::Out(vec![1; FLUSH_BYTES]));
+        assert!(shared.lock().parked.is_empty(), "parked, not held");
+        first.send(Msg::Out(vec![0; FLUSH_BYTES]));
+        assert_eq!(*log.lock().unwrap(), [format!("out {FLUSH_BYTES} 0")]);
+        // The first batch ends; the second has the turn, and hands over
+        // what it holds with its next message.
+        drop(first);
+        second.send(Msg::Out(vec![2; 10]));
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                format!("out {FLUSH_BYTES} 0"),
+                format!("out {} 1", FLUSH_BYTES + 10)
+            ]
+        );
+        drop(second);
+        assert_eq!(shared.next.load(Ordering::Relaxed), 2);
     }
 
     /// Runs 200 jobs of unknown size on two threads, in a thread of its
