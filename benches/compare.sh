@@ -354,8 +354,20 @@ EOF
         FPS[$m]=$(( NFILES * 1000000 / med ))
         printf '%-10s %d files, median of %d runs: %6d files/s\n' "$m" "$NFILES" "$BULK_RUNS" "${FPS[$m]}"
     done
+    # The ratio of the medians, then the median of each round's own ratio
+    # (its two runs a few seconds apart) and those ratios: a busy minute
+    # moves one round, where the medians of the modes may come from
+    # different minutes.
     fps_ratio() {
-        printf '%-34s %.2fx\n' "$1" "$(echo "${FPS[$2]} / ${FPS[$3]}" | bc -l)"
+        local -a a b r
+        read -ra a <<<"${BT[$3]}"
+        read -ra b <<<"${BT[$2]}"
+        for i in "${!a[@]}"; do
+            r+=("$(printf '%.2f' "$(echo "${a[$i]} / ${b[$i]}" | bc -l)")")
+        done
+        printf '%-34s %.2fx   median round %.2fx   rounds: %s\n' "$1" \
+            "$(echo "${FPS[$2]} / ${FPS[$3]}" | bc -l)" \
+            "$(printf '%s\n' "${r[@]}" | sort -n | sed -n "$(( (${#r[@]} + 1) / 2 ))p")" "${r[*]}"
     }
     fps_ratio "stdout, -j 2 / -j 1:" stdout-j2 stdout-j1
     fps_ratio "  ceiling, two processes / -j 1:" two stdout-j1
