@@ -193,6 +193,21 @@ struct Shared<D, C> {
 }
 
 impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
+    /// Before any batch: the first has the turn.
+    fn new(consume: C) -> Self {
+        Shared {
+            turns: Mutex::new(Turns {
+                consume,
+                next: 0,
+                parked: BTreeMap::new(),
+                waiting: 0,
+            }),
+            next: AtomicU64::new(0),
+            moved: Condvar::new(),
+            stop: AtomicBool::new(false),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Turns<D, C>> {
         // A poisoned lock means `consume` or another worker panicked; the
         // scope re-raises that panic, and the rest only has to end.
@@ -372,17 +387,7 @@ where
         return;
     }
     let window = threads as u64 * WINDOW_PER_THREAD;
-    let shared = Shared {
-        turns: Mutex::new(Turns {
-            consume,
-            next: 0,
-            parked: BTreeMap::new(),
-            waiting: 0,
-        }),
-        next: AtomicU64::new(0),
-        moved: Condvar::new(),
-        stop: AtomicBool::new(false),
-    };
+    let shared = Shared::new(consume);
     let queue = Queue::new(threads * 2);
     // Runs one batch, on whichever thread calls it (a started one, or the
     // caller), and hands its messages over in its turn.
@@ -899,29 +904,31 @@ mod tests {
         assert!(ran.contains(&caller), "the caller ran no job");
     }
 
-    #[test]
-    fn a_job_alone_streams_its_messages() {
-        // The job waits until the caller has its first output: were that
-        // held back until the job ends, this would time out.
+    /// Runs three jobs of `sizes` on two threads, each sending `len`
+    /// bytes of its number, then its end; job 1, after its output, waits
+    /// until the caller has had the output of job `want`, and panics
+    /// after 20 s: output held back until later would never come.
+    /// Returns what the caller got.
+    fn run_waiting_for_output(sizes: [Option<u64>; 3], len: usize, want: u8) -> Vec<String> {
         let (seen_tx, seen_rx) = std::sync::mpsc::channel();
         let seen_rx = Mutex::new(seen_rx);
         let mut got = Vec::new();
         run(
             2,
             |emit| {
-                emit(0u64, Some(1));
-                emit(1, None);
-                emit(2, Some(1));
+                for (i, size) in sizes.into_iter().enumerate() {
+                    emit(i as u64, size);
+                }
             },
             |i: u64, sink: &dyn Sink<u64>| {
-                sink.send(Msg::Out(vec![i as u8]));
+                sink.send(Msg::Out(vec![i as u8; len]));
                 if i == 1 {
                     let seen = seen_rx.lock().unwrap();
                     loop {
                         match seen.recv_timeout(Duration::from_secs(20)) {
-                            Ok(1) => break,
+                            Ok(b) if b == want => break,
                             Ok(_) => {}
-                            Err(_) => panic!("output of a streaming job was held"),
+                            Err(_) => panic!("the output of job {want} was held"),
                         }
                     }
                 }
@@ -935,8 +942,15 @@ mod tests {
                 true
             },
         );
+        got
+    }
+
+    #[test]
+    fn a_job_alone_streams_its_messages() {
+        // Job 1, of unknown size, is a batch of its own: its output goes
+        // to the caller while it runs.
         assert_eq!(
-            got,
+            run_waiting_for_output([Some(1), None, Some(1)], 1, 1),
             [
                 "out 1 0", "done 0", "out 1 1", "done 1", "out 1 2", "done 2"
             ]
@@ -1045,36 +1059,9 @@ mod tests {
 
     #[test]
     fn a_batch_with_the_turn_hands_over_its_output_as_it_goes() {
-        // Job 1 waits until the caller has job 0's output: were a batch's
-        // output held to its end, this would time out.
-        let (seen_tx, seen_rx) = std::sync::mpsc::channel();
-        let seen_rx = Mutex::new(seen_rx);
-        let mut got = Vec::new();
-        run(
-            2,
-            |emit| {
-                for i in 0..3u64 {
-                    emit(i, Some(100));
-                }
-            },
-            |i: u64, sink: &dyn Sink<u64>| {
-                sink.send(Msg::Out(vec![i as u8; FLUSH_BYTES]));
-                if i == 1 {
-                    let seen = seen_rx.lock().unwrap();
-                    if seen.recv_timeout(Duration::from_secs(20)).is_err() {
-                        panic!("the output of the batch with the turn was held");
-                    }
-                }
-                sink.send(Msg::Done(i));
-            },
-            |msg| {
-                if let Msg::Out(_) = &msg {
-                    let _ = seen_tx.send(());
-                }
-                got.push(describe(&msg));
-                true
-            },
-        );
+        // The three jobs are one batch, which has the turn: job 0's
+        // output, a flush's worth, goes to the caller while job 1 runs.
+        let got = run_waiting_for_output([Some(100); 3], FLUSH_BYTES, 0);
         assert_eq!(got.len(), 6, "{got:?}");
         assert_eq!(got[0], format!("out {FLUSH_BYTES} 0"));
     }
@@ -1082,20 +1069,10 @@ mod tests {
     #[test]
     fn a_batch_without_the_turn_holds_its_output_until_it_has_it() {
         let log = Mutex::new(Vec::new());
-        let shared = Shared {
-            turns: Mutex::new(Turns {
-                consume: |msg: Msg<u64>| {
-                    log.lock().unwrap().push(describe(&msg));
-                    true
-                },
-                next: 0,
-                parked: BTreeMap::new(),
-                waiting: 0,
-            }),
-            next: AtomicU64::new(0),
-            moved: Condvar::new(),
-            stop: AtomicBool::new(false),
-        };
+        let shared = Shared::new(|msg: Msg<u64>| {
+            log.lock().unwrap().push(describe(&msg));
+            true
+        });
         let turn = |seq| Turn {
             shared: &shared,
             seq,
