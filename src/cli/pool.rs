@@ -39,7 +39,7 @@
 //! Before, with `-j 2` over 11,648 files, each thread found the lock held
 //! about 30 times a run, mostly by the batch with the turn writing its
 //! output, and slept until it was free (about 60 voluntary context
-//! switches a run; about 20 after, and `-j 2` 2% to 3.5% faster).
+//! switches a run; 15 to 30 after, and `-j 2` 1% to 2% faster).
 //!
 //! Nor is there a thread that only makes jobs. With N threads, N - 1 are
 //! started; the caller, when the queue of batches is full, runs the oldest
@@ -56,8 +56,8 @@
 //!
 //! Memory stays bounded however large the inputs: a worker does not start
 //! a batch more than [`WINDOW_PER_THREAD`] times the thread count after
-//! the one that has the turn, and a batch that parks more than
-//! [`PARK_BYTES`] waits for its turn.
+//! the one that has the turn, and a batch holds at most [`PARK_BYTES`]
+//! of output (and a message) before it parks it and waits for its turn.
 //!
 //! With one thread, [`run`] makes no threads at all: the caller walks,
 //! cleans and writes, one job after the other.
