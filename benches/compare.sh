@@ -7,8 +7,9 @@
 #
 # Environment:
 #   RUNS=5       rounds, each running every tool once (medians are reported)
-#   BULK_RUNS=11 rounds of the bulk test (its runs are short, and this
-#                machine's load moves its ratio by a tenth from run to run)
+#   BULK_RUNS=21 rounds of the bulk test (its runs are short, and this
+#                machine's load moves its ratio by a tenth from run to run;
+#                with 11, the median still moved by up to a tenth)
 #   BULK_COLD=1  do not read the bulk test's files before each run
 #   COPIES=5     how many times the corpus texts are repeated (~34 MB each)
 #   BIG_GB=1     size of the streamed input for the memory check (0: skip)
@@ -33,7 +34,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RUNS=${RUNS:-5}
-BULK_RUNS=${BULK_RUNS:-11}
+BULK_RUNS=${BULK_RUNS:-21}
 COPIES=${COPIES:-5}
 BIG_GB=${BIG_GB:-1}
 SHARED=${SHARED:-$ROOT/../shared}
