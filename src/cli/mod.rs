@@ -17,6 +17,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use dejunk::{Binary, Cleaner, CleanerBuilder, Encoding};
 
@@ -182,7 +183,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
             Msg::Done(_) if signal::interrupted() => false,
             Msg::Done(o) => {
                 for m in &o.messages {
-                    ctx.progress.eprintln(&format!("dejunk: {}: {m}", o.label));
+                    ctx.progress.eprintln(&format!("dejunk: {m}"));
                 }
                 totals.bytes_in += o.bytes_in;
                 totals.bytes_out += o.bytes_out;
@@ -322,15 +323,18 @@ fn walk_opts(args: &Args) -> Result<WalkOpts, String> {
 /// Splits one JSON Lines stream bound for stdout into batches, so that the
 /// workers share it. Returns false when the run is being stopped.
 fn batches(ctx: &Ctx, input: Input, emit: &mut dyn FnMut(Job) -> bool) -> bool {
-    let (label, rdr): (String, Box<dyn BufRead>) = match input {
-        Input::Stdin => ("<stdin>".to_string(), Box::new(io::stdin().lock())),
+    // One label for all the stream's batches: a string made here for each
+    // batch, and freed by whichever thread ran it, put this thread's memory
+    // in that thread's allocator cache (see `Outcome::into_done`).
+    let (label, rdr): (Arc<str>, Box<dyn BufRead>) = match input {
+        Input::Stdin => ("<stdin>".into(), Box::new(io::stdin().lock())),
         Input::File { path, .. } => {
-            let label = path.display().to_string();
+            let label: Arc<str> = path.display().to_string().into();
             match File::open(&path) {
                 Ok(f) => (label, Box::new(BufReader::with_capacity(64 << 10, f))),
                 Err(e) => {
                     return emit(Job::Input(Input::Error {
-                        label,
+                        label: label.to_string(),
                         message: format!("cannot open: {e}"),
                     }));
                 }
@@ -363,7 +367,7 @@ fn batches(ctx: &Ctx, input: Input, emit: &mut dyn FnMut(Job) -> bool) -> bool {
                 ctx.progress.read(piece.len() as u64);
                 go = go
                     && emit(Job::Batch(Batch {
-                        label: label.clone(),
+                        label: Arc::clone(&label),
                         first_line: n,
                         data: piece.to_vec(),
                         kind: BatchKind::LongPiece { first },
@@ -387,7 +391,7 @@ fn batches(ctx: &Ctx, input: Input, emit: &mut dyn FnMut(Job) -> bool) -> bool {
 
 fn flush_lines(
     emit: &mut dyn FnMut(Job) -> bool,
-    label: &str,
+    label: &Arc<str>,
     data: &mut Vec<u8>,
     first_line: u64,
 ) -> bool {
@@ -395,7 +399,7 @@ fn flush_lines(
         return true;
     }
     emit(Job::Batch(Batch {
-        label: label.to_string(),
+        label: Arc::clone(label),
         first_line,
         data: std::mem::take(data),
         kind: BatchKind::Lines,
@@ -464,5 +468,89 @@ fn run_diff(cleaner: &dejunk::Cleaner, paths: &[PathBuf]) -> i32 {
         }
         _ if failed => EXIT_SOME_FAILED,
         _ => EXIT_OK,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JSON stream's batches share one label, and an outcome reaches
+    /// `consume` without one (see `Outcome::into_done`).
+    #[test]
+    fn a_json_streams_batches_share_one_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        let line = format!("{{\"text\":\"{}\"}}\n", "Words of prose. ".repeat(40));
+        let lines = 3 * work::BATCH_BYTES / line.len() + 1;
+        std::fs::write(&path, line.repeat(lines)).unwrap();
+        let ctx = Ctx {
+            cleaner: Cleaner::new(),
+            explain: false,
+            counts: false,
+            jsonl: Some(JsonlOpts {
+                field: "text".into(),
+                counts_field: None,
+            }),
+            skip_bad_lines: false,
+            lossy: false,
+            progress: Progress::new(false),
+            hook: TestHook::default(),
+        };
+        let input = Input::File {
+            path: path.clone(),
+            explicit: true,
+            dest: Dest::Stdout,
+            size: None,
+            unlooked: false,
+        };
+        let mut jobs = Vec::new();
+        assert!(batches(&ctx, input, &mut |job| {
+            jobs.push(job);
+            true
+        }));
+        let labels: Vec<Arc<str>> = jobs
+            .iter()
+            .map(|j| match j {
+                Job::Batch(b) => Arc::clone(&b.label),
+                Job::Input(_) => panic!("a batch was expected"),
+            })
+            .collect();
+        // Three or more batches of lines, and the stream's end.
+        assert!(labels.len() >= 4, "{} batches", labels.len());
+        assert!(labels.iter().all(|l| Arc::ptr_eq(l, &labels[0])));
+        assert_eq!(&*labels[0], path.display().to_string());
+        // A record that is no JSON object gets a message with the label in
+        // it, and the outcome carries no label of its own.
+        std::fs::write(&path, "not json\n").unwrap();
+        let input = Input::File {
+            path: path.clone(),
+            explicit: true,
+            dest: Dest::Stdout,
+            size: None,
+            unlooked: false,
+        };
+        let mut done = Vec::new();
+        pool::run(
+            1,
+            |emit: &mut dyn FnMut(Job, Option<u64>) -> bool| {
+                batches(&ctx, input, &mut |job| emit(job, None));
+            },
+            |job, sink| ctx.work(job, sink),
+            |msg| {
+                if let Msg::Done(o) = msg {
+                    done.push(o);
+                }
+                true
+            },
+        );
+        let messages: Vec<&String> = done.iter().flat_map(|o| &o.messages).collect();
+        assert!(done.iter().all(|o| o.label.is_empty()));
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with(&format!("{}: line 1: not a JSON object", path.display())),
+            "{}",
+            messages[0]
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::fs::{File, Metadata};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use memchr::memchr;
 
@@ -49,6 +49,8 @@ pub enum Status {
 
 /// One job's result, handed to `consume` in order.
 pub struct Outcome {
+    /// The input's name, for messages; empty once sent (see
+    /// [`Outcome::into_done`]).
     pub label: String,
     pub status: Status,
     /// Whether this ends a file (JSON batches other than a stream's last
@@ -59,7 +61,8 @@ pub struct Outcome {
     pub summary: Option<Summary>,
     pub stats: Stats,
     pub records: RecordCounts,
-    /// One-line messages about the input, printed as `dejunk: LABEL: MSG`.
+    /// One-line messages about the input; once sent, each `LABEL: MSG`,
+    /// printed as `dejunk: LABEL: MSG`.
     pub messages: Vec<String>,
     /// With --in-place, the file was already clean and was not rewritten.
     pub unchanged: bool,
@@ -79,6 +82,29 @@ impl Outcome {
             messages: Vec::new(),
             unchanged: false,
         }
+    }
+
+    /// The outcome as `consume` gets it: each message with the label
+    /// before it, and the label freed here.
+    ///
+    /// `consume` runs on whichever thread has the turn, often not the one
+    /// that ran the job, and a small block freed by another thread goes to
+    /// that thread's allocator cache (glibc's tcache), which hands it out
+    /// again there: once grown by `realloc`, it grows from the arena it
+    /// came from, under that arena's lock, and so do the blocks that
+    /// replace it. With each JSON batch's label freed that way, the two
+    /// threads of `-j 2` waited for each other's arena lock about 450
+    /// times a run over the bulk corpus (`perf` on `sched_switch`: in
+    /// `realloc` and `free` under `serde_json`), and `-j 2` was 1.64x `-j
+    /// 1` instead of 1.87x. So no outcome carries a string that `consume`
+    /// frees, except the rare messages; a stream's batches share one label
+    /// (`Batch::label`).
+    fn into_done(mut self) -> Outcome {
+        let label = std::mem::take(&mut self.label);
+        for m in &mut self.messages {
+            *m = format!("{label}: {m}");
+        }
+        self
     }
 
     fn fail(&mut self, msg: String) {
@@ -110,7 +136,8 @@ impl Job {
 }
 
 pub struct Batch {
-    pub label: String,
+    /// Shared by a stream's batches.
+    pub label: Arc<str>,
     /// Line number of the first line in `data`.
     pub first_line: u64,
     pub data: Vec<u8>,
@@ -377,7 +404,7 @@ impl Ctx {
             Job::Batch(batch) => self.clean_batch(batch, sink),
         };
         if let Some(o) = outcome {
-            sink.send(Msg::Done(o));
+            sink.send(Msg::Done(o.into_done()));
         }
     }
 
@@ -537,7 +564,7 @@ impl Ctx {
     }
 
     fn clean_batch(&self, batch: Batch, sink: &dyn Sink<Outcome>) -> Option<Outcome> {
-        let mut o = Outcome::new(batch.label);
+        let mut o = Outcome::new(batch.label.to_string());
         o.ends_file = false;
         o.bytes_in = batch.data.len() as u64;
         let opts = self.jsonl.as_ref()?;
