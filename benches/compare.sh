@@ -285,7 +285,7 @@ if (( BIG_GB > 0 )); then
 fi
 
 echo
-echo "== bulk: many files, -j 1 against -j 2 (goal: >= 1.8x files/s)"
+echo "== bulk: many files, and the same articles as JSON Lines, -j 1 against -j 2 (goal: >= 1.8x files/s)"
 if "$DEJUNK" --help | grep -qE -- '(^|[[:space:]])-j([ ,]|$)'; then
     mkdir -p "$TMP/files"
     python3 - "$CORPUS" "$TMP/files" <<'EOF'
@@ -314,7 +314,7 @@ EOF
         # seldom: without this, a run now and then waited on the disk for
         # some files (hundreds of waits in a run, seen with `perf sched`),
         # which is I/O, not the CPU scaling measured here.
-        [[ -n "${BULK_COLD:-}" ]] || cat "$TMP"/files/*.txt >/dev/null
+        [[ -n "${BULK_COLD:-}" ]] || cat "$TMP"/files/*.txt "$CORPUS" >/dev/null
         # Nor does any run write back what an earlier one left dirty: the
         # kernel writes a file's pages 30 s after they were written, so
         # without this the output trees of one round were written to disk,
@@ -328,6 +328,10 @@ EOF
             timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" -q -j "${1#stdout-j}" ./*.txt ;;
         tree-j*)
             timed /dev/null "$DEJUNK" "${EXTRA[@]}" -q -j "${1#tree-j}" -r "$TMP/files" -o "$TMP/tree-$1-$2" ;;
+        jsonl-j*)
+            # The same articles as one JSON Lines stream, which the
+            # threads share in batches of lines.
+            timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" -q --jsonl -j "${1#jsonl-j}" "$CORPUS" ;;
         two)
             cd "$TMP/files"
             timed "$TMP/out-a.txt" "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:0:HALF}" --- \
@@ -339,7 +343,7 @@ EOF
         esac
         echo "$US"
     }
-    MODES=(stdout-j1 stdout-j2 two tree-j1 tree-j2 tree-two)
+    MODES=(stdout-j1 stdout-j2 two tree-j1 tree-j2 tree-two jsonl-j1 jsonl-j2)
     declare -A BT FPS
     echo "nproc $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     # Interleaved, so that a change in the machine's load hits every mode.
@@ -353,6 +357,7 @@ EOF
         # shellcheck disable=SC2086 # a list of numbers
         med=$(printf '%s\n' ${BT[$m]} | sort -n | sed -n "$(( (BULK_RUNS + 1) / 2 ))p")
         FPS[$m]=$(( NFILES * 1000000 / med ))
+        # (A JSON Lines run cleans the same articles, one record each.)
         printf '%-10s %d files, median of %d runs: %6d files/s\n' "$m" "$NFILES" "$BULK_RUNS" "${FPS[$m]}"
     done
     # The ratio of the medians, then the median of each round's own ratio
@@ -374,6 +379,7 @@ EOF
     fps_ratio "  ceiling, two processes / -j 1:" two stdout-j1
     fps_ratio "-r -o, -j 2 / -j 1:" tree-j2 tree-j1
     fps_ratio "  ceiling, two processes / -j 1:" tree-two tree-j1
+    fps_ratio "JSON Lines, -j 2 / -j 1:" jsonl-j2 jsonl-j1
 else
     echo "skipped: no -j (dejunk --help does not list it)"
 fi
