@@ -497,7 +497,7 @@ mod tests {
             progress: Progress::new(false),
             hook: TestHook::default(),
         };
-        let input = Input::File {
+        let input = || Input::File {
             path: path.clone(),
             explicit: true,
             dest: Dest::Stdout,
@@ -505,7 +505,7 @@ mod tests {
             unlooked: false,
         };
         let mut jobs = Vec::new();
-        assert!(batches(&ctx, input, &mut |job| {
+        assert!(batches(&ctx, input(), &mut |job| {
             jobs.push(job);
             true
         }));
@@ -523,18 +523,11 @@ mod tests {
         // A record that is no JSON object gets a message with the label in
         // it, and the outcome carries no label of its own.
         std::fs::write(&path, "not json\n").unwrap();
-        let input = Input::File {
-            path: path.clone(),
-            explicit: true,
-            dest: Dest::Stdout,
-            size: None,
-            unlooked: false,
-        };
         let mut done = Vec::new();
         pool::run(
             1,
             |emit: &mut dyn FnMut(Job, Option<u64>) -> bool| {
-                batches(&ctx, input, &mut |job| emit(job, None));
+                batches(&ctx, input(), &mut |job| emit(job, None));
             },
             |job, sink| ctx.work(job, sink),
             |msg| {
