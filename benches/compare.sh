@@ -355,7 +355,7 @@ EOF
     echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
     for m in "${MODES[@]}"; do
         # shellcheck disable=SC2086 # a list of numbers
-        med=$(printf '%s\n' ${BT[$m]} | sort -n | sed -n "$(( (BULK_RUNS + 1) / 2 ))p")
+        med=$(median ${BT[$m]})
         FPS[$m]=$(( NFILES * 1000000 / med ))
         # (A JSON Lines run cleans the same articles, one record each.)
         printf '%-10s %d files, median of %d runs: %6d files/s\n' "$m" "$NFILES" "$BULK_RUNS" "${FPS[$m]}"
@@ -373,7 +373,7 @@ EOF
         done
         printf '%-34s %.2fx   median round %.2fx   rounds: %s\n' "$1" \
             "$(echo "${FPS[$2]} / ${FPS[$3]}" | bc -l)" \
-            "$(printf '%s\n' "${r[@]}" | sort -n | sed -n "$(( (${#r[@]} + 1) / 2 ))p")" "${r[*]}"
+            "$(median "${r[@]}")" "${r[*]}"
     }
     fps_ratio "stdout, -j 2 / -j 1:" stdout-j2 stdout-j1
     fps_ratio "  ceiling, two processes / -j 1:" two stdout-j1

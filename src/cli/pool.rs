@@ -218,6 +218,23 @@ impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
         self.stop.load(Ordering::Relaxed)
     }
 
+    /// Waits for the turn to move while `cond` holds and the run is not
+    /// stopping, counted in [`Turns::waiting`] so that the batch that
+    /// moves the turn signals.
+    fn wait_while<'a>(
+        &self,
+        mut turns: MutexGuard<'a, Turns<D, C>>,
+        mut cond: impl FnMut(&Turns<D, C>) -> bool,
+    ) -> MutexGuard<'a, Turns<D, C>> {
+        turns.waiting += 1;
+        let mut turns = self
+            .moved
+            .wait_while(turns, |t| cond(t) && !self.stopping())
+            .unwrap_or_else(|e| e.into_inner());
+        turns.waiting -= 1;
+        turns
+    }
+
     /// Hands over a batch's messages: consumed now if the batch has the
     /// turn, else parked, waiting for the turn when too much is parked.
     /// With `end`, the batch is over and the turn passes on.
@@ -253,12 +270,7 @@ impl<D, C: FnMut(Msg<D>) -> bool> Shared<D, C> {
         if !end && parked.bytes > PARK_BYTES {
             // The batch's parked messages are consumed when the turn
             // reaches it; after that it delivers straight away.
-            turns.waiting += 1;
-            let mut turns = self
-                .moved
-                .wait_while(turns, |t| t.next != seq && !self.stopping())
-                .unwrap_or_else(|e| e.into_inner());
-            turns.waiting -= 1;
+            drop(self.wait_while(turns, |t| t.next != seq));
         }
     }
 }
@@ -397,13 +409,7 @@ where
             return;
         }
         if seq >= shared.next.load(Ordering::Relaxed) + window {
-            let mut turns = shared.lock();
-            turns.waiting += 1;
-            let mut turns = shared
-                .moved
-                .wait_while(turns, |t| seq >= t.next + window && !shared.stopping())
-                .unwrap_or_else(|e| e.into_inner());
-            turns.waiting -= 1;
+            drop(shared.wait_while(shared.lock(), |t| seq >= t.next + window));
         }
         let sink = Turn {
             shared: &shared,

@@ -827,11 +827,6 @@ impl Ctx {
         // each file; the path is the same either way.
         let abs_dir = absolute(&dir);
         let create = || named_temp_in(&abs_dir, &prefix);
-        // Under -o the directory is made only when the temporary file
-        // cannot be created: it usually exists already (made for an earlier
-        // file), and two system calls a file are worth saving. A failure
-        // for another reason repeats, so messages are as if the directory
-        // had been made first.
         // Under -o, a file with no name yet, when the system has them.
         #[cfg(target_os = "linux")]
         let unnamed = if in_place {
@@ -845,6 +840,11 @@ impl Ctx {
             Some(staged) => Ok(staged),
             None => create().map(Staged::Named),
         };
+        // Under -o the directory is made only when the temporary file
+        // cannot be created: it usually exists already (made for an earlier
+        // file), and two system calls a file are worth saving. A failure
+        // for another reason repeats, so messages are as if the directory
+        // had been made first.
         let made = match made {
             Err(_) if !in_place => match std::fs::create_dir_all(&dir) {
                 Ok(()) => create().map(Staged::Named),
