@@ -10,7 +10,7 @@ Then, for ROUNDS rounds, alternating which version goes first:
 
   - the stream: `dejunk FILE` on ~170 MB of corpus text (the corpus texts
     repeated, as `compare.sh` makes it), output to a regular file removed
-    before each run, timed from spawn to exit;
+    right after the run, timed from spawn to exit;
   - articles: the latency bench (`benches/latency.rs`, PASSES passes over
     every 3-5 KB article of the corpus, each cleaned in turn), its mean.
 
@@ -19,7 +19,7 @@ NEW/OLD, which is what this shared, noisy machine lets one claim: two
 versions timed minutes apart differ by more than most changes do, two
 timed in the same minute do not. It also checks that both versions write
 the same bytes for the stream (a change meant to be faster must not change
-the output), and says so.
+the output), in an untimed run of each before the rounds, and says so.
 
 Environment: ROUNDS (default 9), PASSES (5), COPIES (5), CORPUS (a JSONL
 file with a "text" field; default ../shared/corpus/bulk.jsonl), KEEP=1 to
@@ -70,14 +70,23 @@ def build(src, target):
     return binary, bench
 
 
-def stream(binary, data, out):
-    """Wall milliseconds of `binary data > out`, from spawn to exit."""
+def stream(binary, data, out, keep):
+    """Wall milliseconds of `binary data > out`, from spawn to exit. The
+    output is removed at once unless `keep`: a 164 MB output left until
+    the version's next run had been written to disk by then, and removing
+    it then made the next run slow: the version whose old output was
+    removed just before its run took 1.06x-1.8x as long in those rounds,
+    even against the same commit (the file system here is mounted with
+    `discard`, which may be why)."""
     if os.path.exists(out):
         os.unlink(out)
     with open(out, "wb") as o:
         start = time.perf_counter()
         subprocess.run([binary, data], stdout=o, check=True)
-        return (time.perf_counter() - start) * 1000
+        took = (time.perf_counter() - start) * 1000
+    if not keep:
+        os.unlink(out)
+    return took
 
 
 def latency(bench, passes):
@@ -133,21 +142,32 @@ def main():
             for _ in range(copies):
                 out.write(one)
         size = os.path.getsize(data)
+        # Written back now, not by the kernel during the first rounds (the
+        # second run of round 1 took 1.7x as long as the first without it).
+        os.sync()
         print(f"stream: {size} bytes ({copies} copies of the corpus texts)")
 
         outs = [os.path.join(tmp, f"out{i}.txt") for i in range(2)]
         times = {i: {"stream": [], "latency": []} for i in range(2)}
+        # An untimed run of each first, to compare their outputs. Their
+        # removal and the writing back of the rest are done before the
+        # first round: with the outputs compared after round 1 instead,
+        # the second run of round 1 took 1.7x-1.8x as long as the first.
+        for i in range(2):
+            stream(versions[i][1], data, outs[i], keep=True)
+        same = subprocess.run(["cmp", "-s", outs[0], outs[1]]).returncode == 0
+        for o in outs:
+            os.unlink(o)
+        os.sync()
         for r in range(rounds):
             order = (0, 1) if r % 2 == 0 else (1, 0)
             row = {}
             for i in order:
-                row[i] = (stream(versions[i][1], data, outs[i]),
+                row[i] = (stream(versions[i][1], data, outs[i], keep=False),
                           latency(versions[i][2], passes) if versions[i][2] else None)
                 times[i]["stream"].append(row[i][0])
                 if row[i][1] is not None:
                     times[i]["latency"].append(row[i][1])
-            if r == 0:
-                same = subprocess.run(["cmp", "-s", outs[0], outs[1]]).returncode == 0
             lat = "" if row[0][1] is None or row[1][1] is None else (
                 f"   latency {row[0][1]:.2f} / {row[1][1]:.2f} µs ({row[1][1] / row[0][1]:.3f})")
             print(f"round {r + 1}: stream {row[0][0]:.1f} / {row[1][0]:.1f} ms "
