@@ -980,28 +980,6 @@ pub(crate) fn trigger_token(anchor: &str) -> Option<(String, Option<usize>)> {
 mod tests {
     use super::*;
 
-    /// `text_key` is the first eight bytes, padded with zeros and
-    /// ASCII-lowercased, for texts shorter and longer than that.
-    #[test]
-    fn a_texts_key_is_its_first_bytes_lowercased_and_padded() {
-        let naive = |rest: &[u8]| {
-            let mut head = [0u8; KEY_LEN];
-            for (h, b) in head.iter_mut().zip(rest) {
-                *h = b.to_ascii_lowercase();
-            }
-            u64::from_be_bytes(head)
-        };
-        let text = "AbC\u{c9}d\u{2014}E \u{1F600}z".as_bytes();
-        for from in 0..text.len() {
-            for to in from..=text.len() {
-                let rest = &text[from..to];
-                assert_eq!(text_key(rest), naive(rest), "{rest:?}");
-            }
-        }
-        assert_eq!(text_key(b"By "), u64::from_be_bytes(*b"by \0\0\0\0\0"));
-        assert_eq!(text_key(b"PHOTOGRAPH"), u64::from_be_bytes(*b"photogra"));
-    }
-
     #[test]
     fn tokens() {
         let t = |s: &str, tok: &str, off: Option<usize>| {
