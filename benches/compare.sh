@@ -328,10 +328,6 @@ EOF
             timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" -q -j "${1#stdout-j}" ./*.txt ;;
         tree-j*)
             timed /dev/null "$DEJUNK" "${EXTRA[@]}" -q -j "${1#tree-j}" -r "$TMP/files" -o "$TMP/tree-$1-$2" ;;
-        jsonl-j*)
-            # The same articles as one JSON Lines stream, which the
-            # threads share in batches of lines.
-            timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" -q --jsonl -j "${1#jsonl-j}" "$CORPUS" ;;
         two)
             cd "$TMP/files"
             timed "$TMP/out-a.txt" "$DEJUNK" "${EXTRA[@]}" -q -j 1 "${NAMES[@]:0:HALF}" --- \
@@ -343,7 +339,7 @@ EOF
         esac
         echo "$US"
     }
-    MODES=(stdout-j1 stdout-j2 two tree-j1 tree-j2 tree-two jsonl-j1 jsonl-j2)
+    MODES=(stdout-j1 stdout-j2 two tree-j1 tree-j2 tree-two)
     declare -A BT FPS
     echo "nproc $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     # Interleaved, so that a change in the machine's load hits every mode.
@@ -352,8 +348,27 @@ EOF
             BT[$m]+="$(bulk "$m" "$i") "
         done
     done
+    # The same articles as one JSON Lines stream, which the threads share
+    # in batches of lines: -j 1 and -j 2 in rounds of their own, back to
+    # back, after one `sync`. Interleaved with the modes above, each run
+    # after their `cat` and `sync`, this ratio went from 1.04x to 2.40x
+    # between the rounds of one run: there -j 2's threads waited on each
+    # other up to 3,000 times a run (22 outside the script, the same
+    # binary), and in a later phase of some runs -j 1 took 0.06-0.11 s
+    # more system time. Alternated outside the script, 1.84x-1.86x.
+    JMODES=(jsonl-j1 jsonl-j2)
+    fresh "$TMP/out.txt"
+    cat "$CORPUS" >/dev/null
+    sync
+    for i in $(seq "$BULK_RUNS"); do
+        for m in "${JMODES[@]}"; do
+            fresh "$TMP/out.txt"
+            timed "$TMP/out.txt" "$DEJUNK" "${EXTRA[@]}" -q --jsonl -j "${m#jsonl-j}" "$CORPUS"
+            BT[$m]+="$US "
+        done
+    done
     echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
-    for m in "${MODES[@]}"; do
+    for m in "${MODES[@]}" "${JMODES[@]}"; do
         # shellcheck disable=SC2086 # a list of numbers
         med=$(median ${BT[$m]})
         FPS[$m]=$(( NFILES * 1000000 / med ))
