@@ -314,7 +314,7 @@ EOF
         # seldom: without this, a run now and then waited on the disk for
         # some files (hundreds of waits in a run, seen with `perf sched`),
         # which is I/O, not the CPU scaling measured here.
-        [[ -n "${BULK_COLD:-}" ]] || cat "$TMP"/files/*.txt "$CORPUS" >/dev/null
+        [[ -n "${BULK_COLD:-}" ]] || cat "$TMP"/files/*.txt >/dev/null
         # Nor does any run write back what an earlier one left dirty: the
         # kernel writes a file's pages 30 s after they were written, so
         # without this the output trees of one round were written to disk,

@@ -255,7 +255,8 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     code
 }
 
-/// Standard output without std's line buffering, for the cleaned text.
+/// Standard output without std's line buffering, for the cleaned text
+/// and `--diff`.
 ///
 /// `io::stdout()` is a `LineWriter` even into a file or a pipe: each
 /// write goes out up to its last newline, and the rest of its last line
@@ -453,8 +454,7 @@ fn list_categories(cleaner: &Cleaner) -> i32 {
 /// `--diff`: each input whole, with its removals marked, to stdout.
 fn run_diff(cleaner: &dejunk::Cleaner, paths: &[PathBuf]) -> i32 {
     use std::io::Read;
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::new(stdout_unbuffered());
     let mut failed = false;
     for path in paths {
         let mut buf = Vec::new();
