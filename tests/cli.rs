@@ -31,6 +31,40 @@ fn stdin_to_stdout() {
     assert_eq!(stderr(&o), "", "a single input prints no summary");
 }
 
+/// `--diff` shows each input whole, removals marked, from stdin (`-`) and
+/// from files; an input that cannot be read is named and fails the run,
+/// and the others are still shown.
+#[test]
+fn diff_marks_removals_and_names_a_missing_input() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(
+        dir.path(),
+        &[("a.txt", b"Advertisement\nThe council voted.\n")],
+    );
+    let a = dir.path().join("a.txt");
+    let missing = dir.path().join("missing.txt");
+    let o = run_stdin(
+        &[
+            "--diff",
+            "-",
+            a.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+        b"Photo: Jane Doe/Getty Images\nThe mayor spoke.",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "- Photo: Jane Doe/Getty Images\n  The mayor spoke.\n\
+         - Advertisement\n  The council voted.\n"
+    );
+    assert!(
+        stderr(&o).contains("missing.txt: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A run counts removals per category only when it shows them: with
 /// `--stats` a single input has its table, `--explain` its notes, and the
 /// two together both; the output is the same every way.
