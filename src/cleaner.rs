@@ -380,6 +380,11 @@ impl Cleaner {
     }
 
     /// Cleans a string.
+    ///
+    /// The text is already decoded, so a leading U+FEFF is a character of
+    /// it and stays; [`clean_reader`](Cleaner::clean_reader), which reads
+    /// bytes, takes it for a byte order mark and removes it. Otherwise the
+    /// two give the same output for the same text.
     pub fn clean_str(&self, text: &str) -> String {
         self.clean_str_with(text, NoObserver)
     }
@@ -491,6 +496,23 @@ mod tests {
     fn cleaner_is_send_sync_and_cheap_to_clone() {
         fn check<T: Send + Sync + Clone>() {}
         check::<Cleaner>();
+    }
+
+    /// As `clean_str`'s documentation says: a string keeps a leading
+    /// U+FEFF, the reader removes it as a byte order mark, and the rest is
+    /// the same.
+    #[test]
+    fn a_leading_feff_is_a_bom_only_to_the_reader() {
+        let c = Cleaner::new();
+        let doc = "\u{feff}The council met on Tuesday.\n\nAdvertisement\n";
+        let mut read = Vec::new();
+        c.clean_reader(doc.as_bytes(), &mut read).unwrap();
+        assert_eq!(
+            String::from_utf8(read).unwrap(),
+            "The council met on Tuesday.\n"
+        );
+        let s = c.clean_str(doc);
+        assert_eq!(s, "\u{feff}The council met on Tuesday.\n");
     }
 
     /// Lines read while more input is still to come see `ahead` end in the
