@@ -130,7 +130,7 @@ TOOLS=(cat "dd bs=64K" "grep -vFf" "grep -viFf" dejunk dejunk+500)
 RG=$(command -v rg || true)
 if [[ -n $RG ]]; then
     TOOLS+=("rg -vFf" "rg -viFf" "rg -vF 1 literal")
-    echo "$("$RG" --version | head -1) found: its rows are added"
+    echo "$("$RG" --version | sed -n 1p) found: its rows are added"
 else
     echo "ripgrep (rg) not installed: its rows are skipped"
 fi
