@@ -40,8 +40,8 @@ pub enum ShapeKind {
     /// `|` with an agency or platform among them (`Jane Doe/Getty Images`,
     /// `Jane Doe/Instagram`, `Jordan Strauss / AP`, `AKM-GSI`).
     CreditLine,
-    /// `button-row`: three or more bare button words and nothing else
-    /// (`Yes! Oui! Si Ja`, `OK Cancel ✕`).
+    /// `button-row`: three or more bare button words, not all the same,
+    /// and nothing else (`Yes! Oui! Si Ja`, `OK Cancel ✕`).
     ButtonRow,
     /// `caption`: a line whose span cuts (by rules of the same category)
     /// run to its end and leave something that does not read as prose, as
@@ -1019,8 +1019,15 @@ fn button_bare(tok: &str) -> &str {
     tok.trim_matches(|c: char| matches!(c, '!' | '¡' | '?' | '¿' | '.' | '|' | '[' | ']'))
 }
 
+/// Three or more button words, two of them at least different: one word
+/// said over and over (`Yes Yes Yes!`, `No. No. No.`) is a speaker's, and
+/// a row of buttons has a label each. (In the bulk corpus the shape takes
+/// one line, a language picker of `Yes! Ja ! Oui! Si ...`; `Yes Yes Yes!`,
+/// left of a caption whose credit was cut, went on a second pass.)
 fn is_button_row(line: &str) -> bool {
     let mut n = 0;
+    let mut first = "";
+    let mut differ = false;
     for tok in line.split_whitespace() {
         let b = button_bare(tok);
         if b.is_empty() {
@@ -1029,9 +1036,17 @@ fn is_button_row(line: &str) -> bool {
         if !BUTTONS.contains(b) {
             return false;
         }
+        if n == 0 {
+            first = b;
+        } else if !differ {
+            differ = !b
+                .chars()
+                .flat_map(char::to_lowercase)
+                .eq(first.chars().flat_map(char::to_lowercase));
+        }
         n += 1;
     }
-    n >= 3
+    n >= 3 && differ
 }
 
 /// The gate of `repeated-title`: the full test's length and sentence tests,
@@ -1213,6 +1228,12 @@ mod tests {
         assert!(yes(ShapeKind::ButtonRow, "Yes! Oui! Ja ! Si"));
         assert!(yes(ShapeKind::ButtonRow, "OK Cancel ✕"));
         assert!(!yes(ShapeKind::ButtonRow, "Yes! Yes!"));
+        // One word over and over is speech, not a row of buttons.
+        assert!(!yes(ShapeKind::ButtonRow, "Yes Yes Yes!"));
+        assert!(!yes(ShapeKind::ButtonRow, "No. NO. no!"));
+        assert!(!yes(ShapeKind::ButtonRow, "Sí SÍ sí"));
+        assert!(yes(ShapeKind::ButtonRow, "Yes! Yes! Yes! Ja ! Yes! Oui!"));
+        assert!(yes(ShapeKind::ButtonRow, "OK OK Cancel"));
         assert!(!yes(ShapeKind::ButtonRow, "Yes, no, maybe so."));
         assert!(!yes(
             ShapeKind::Caption,
