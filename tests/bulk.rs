@@ -729,6 +729,54 @@ fn file_names_that_are_not_utf8_are_shown_with_replacements() {
     }
 }
 
+/// With `--follow`, a symbolic link back to a directory above it is
+/// reported once, by its path and the directory it leads back to, and not
+/// followed; every other file is cleaned, and the run fails (exit 1).
+/// Without `--follow` the link is passed over in silence.
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_loop_is_reported_and_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    sample_tree(&src);
+    std::os::unix::fs::symlink("..", src.join("sub/up")).unwrap();
+    let out = dir.path().join("out");
+    let o = dejunk()
+        .args(["-r", "-L", "-q", "-j", "2"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let link = src.join("sub/up");
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains("symbolic link loop"))
+            .collect::<Vec<_>>(),
+        [format!(
+            "dejunk: {}: symbolic link loop: leads back to '{}'; not followed",
+            link.display(),
+            src.display()
+        )],
+        "{err}"
+    );
+    // The six visible text files, each once (`img.png` is binary).
+    let got = files_under(&out);
+    assert_eq!(got.len(), 6, "{got:?}");
+    let quiet = dejunk()
+        .args(["-r", "-q"])
+        .arg(&src)
+        .arg("-o")
+        .arg(dir.path().join("out2"))
+        .output()
+        .unwrap();
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(!stderr(&quiet).contains("loop"), "{}", stderr(&quiet));
+    assert_eq!(files_under(&dir.path().join("out2")), got);
+}
+
 /// Files named on the command line are not looked up before they are
 /// opened (no progress to show): a named pipe among them is found to be
 /// one by its worker, read to its end and cleaned in its turn, with a

@@ -210,9 +210,15 @@ pub fn walk(
                         .path()
                         .map(|p| p.to_string_lossy().into_owned())
                         .unwrap_or_else(label);
-                    let message = match err.io_error() {
-                        Some(io) => format!("cannot read: {io}"),
-                        None => err.to_string(),
+                    let message = match (err.io_error(), err.loop_ancestor()) {
+                        (Some(io), _) => format!("cannot read: {io}"),
+                        // walkdir's own words name the ancestor last and
+                        // unquoted (`... points to an ancestor in`).
+                        (None, Some(ancestor)) => format!(
+                            "symbolic link loop: leads back to '{}'; not followed",
+                            ancestor.display()
+                        ),
+                        (None, None) => err.to_string(),
                     };
                     if !emit(Input::Error { label, message }) {
                         return;
