@@ -204,6 +204,27 @@ fn an_output_directory_that_cannot_be_made_fails_only_its_files() {
     );
 }
 
+/// `-o` naming a file, not a directory: the run stops before it starts
+/// (exit 2) and says so, instead of the system's "File exists"; the file
+/// is untouched.
+#[test]
+fn an_output_that_is_a_file_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out.txt"));
+    tree(&src, &[("a.txt", article(1).as_bytes())]);
+    std::fs::write(&out, "keep me").unwrap();
+    let o = mirror(&src, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "dejunk: {}: -o needs a directory, and this is not one (a missing one is made)\n",
+            out.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+}
+
 #[test]
 fn output_tree_and_messages_do_not_depend_on_threads() {
     // Small files run in batches, larger ones alone (see src/cli/pool.rs):

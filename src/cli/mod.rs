@@ -84,10 +84,15 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     if let Some(out) = &args.output
         && let Err(e) = std::fs::create_dir_all(out)
     {
-        return usage(&format!(
-            "{}: cannot create output directory: {e}",
-            out.display()
-        ));
+        // `create_dir_all` on a file says only "File exists".
+        return usage(&if out.exists() && !out.is_dir() {
+            format!(
+                "{}: -o needs a directory, and this is not one (a missing one is made)",
+                out.display()
+            )
+        } else {
+            format!("{}: cannot create output directory: {e}", out.display())
+        });
     }
     let mut walk_opts = match walk_opts(&args) {
         Ok(w) => w,
