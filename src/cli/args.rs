@@ -86,7 +86,7 @@ pub struct Args {
     #[arg(short = 'a', long)]
     pub text: bool,
 
-    /// Number of threads that clean [default: all cores].
+    /// Number of threads that clean [default: all cores, as does 0].
     ///
     /// Output order and content do not depend on it. With N, N - 1 threads
     /// are started, and the main thread cleans too between finding files;
@@ -121,17 +121,17 @@ pub struct Args {
     pub jsonl: bool,
 
     /// With --jsonl, the field holding the text.
-    #[arg(long, value_name = "NAME", default_value = "text")]
+    #[arg(long, value_name = "NAME", default_value = "text", requires = "jsonl")]
     pub field: String,
 
     /// With --jsonl, add a field NAME holding removal counts per category,
     /// e.g. {"ads":2,"media":1}.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", requires = "jsonl")]
     pub counts_field: Option<String>,
 
     /// With --jsonl, drop malformed lines instead of passing them through
     /// (they are still reported).
-    #[arg(long)]
+    #[arg(long, requires = "jsonl")]
     pub skip_bad_lines: bool,
 
     /// Decode input as LABEL (e.g. windows-1252, latin1, shift_jis,
@@ -187,8 +187,19 @@ pub struct Args {
 
     /// Longest line, in bytes, that is matched; longer lines pass through
     /// unchanged.
-    #[arg(long, value_name = "BYTES", default_value_t = dejunk::DEFAULT_MAX_LINE)]
+    #[arg(long, value_name = "BYTES", default_value_t = dejunk::DEFAULT_MAX_LINE,
+          value_parser = at_least_one_byte)]
     pub max_line: usize,
+}
+
+/// `--max-line`: a number of bytes, 1 or more (with 0, no line would be
+/// matched and the run would clean nothing).
+fn at_least_one_byte(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1: longer lines pass through unmatched".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 const LONG_ABOUT: &str = "\
@@ -374,6 +385,9 @@ mod tests {
         "-qz",
         "--field",
         "body",
+        "--counts-field",
+        "--skip-bad-lines",
+        "0",
         "--stats",
         "--jsonl",
         "-h",
@@ -438,6 +452,29 @@ mod tests {
         assert_eq!(args.files, [PathBuf::from("-x"), "a".into(), "b".into()]);
         assert_eq!(args.output, Some(PathBuf::from("out")));
         assert_eq!(args.threads, Some(2));
+    }
+
+    /// Options that only JSON Lines reads need `--jsonl` (without it the
+    /// lines would be cleaned as text), and `--max-line` at least a byte.
+    #[test]
+    fn options_that_cannot_apply_are_refused() {
+        use clap::error::ErrorKind;
+        let kind = |words: &[&str]| Args::parse_from_args(argv(words)).err().map(|e| e.kind());
+        for opt in [
+            &["--field", "body"][..],
+            &["--counts-field", "junk"],
+            &["--skip-bad-lines"],
+        ] {
+            assert_eq!(
+                kind(opt),
+                Some(ErrorKind::MissingRequiredArgument),
+                "{opt:?}"
+            );
+            assert_eq!(kind(&[opt, &["--jsonl"]].concat()), None, "{opt:?}");
+        }
+        assert_eq!(kind(&["--max-line", "0"]), Some(ErrorKind::ValueValidation));
+        assert_eq!(kind(&["--max-line", "1"]), None);
+        assert_eq!(kind(&["-j", "0"]), None);
     }
 
     proptest! {
