@@ -34,6 +34,27 @@ fn stdin_to_stdout() {
 /// `--diff` shows each input whole, removals marked, from stdin (`-`) and
 /// from files; an input that cannot be read is named and fails the run,
 /// and the others are still shown.
+/// The summary counts in words: one file is `1 file`, two `2 files`.
+#[test]
+fn the_summary_says_file_for_one_and_files_for_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    std::fs::write(&a, "Advertisement\n\nThe council met.\n").unwrap();
+    std::fs::write(&b, "The bridge reopened.\n").unwrap();
+    let one = dejunk().arg("--stats").arg(&a).output().unwrap();
+    assert!(
+        stderr(&one).contains("dejunk: 1 file: 1 cleaned, 0 skipped, 0 failed\n"),
+        "{}",
+        stderr(&one)
+    );
+    let two = dejunk().arg(&a).arg(&b).output().unwrap();
+    assert!(
+        stderr(&two).contains("dejunk: 2 files: 2 cleaned, 0 skipped, 0 failed\n"),
+        "{}",
+        stderr(&two)
+    );
+}
+
 #[test]
 fn diff_marks_removals_and_names_a_missing_input() {
     let dir = tempfile::tempdir().unwrap();
@@ -196,7 +217,7 @@ fn huge_line_passes_through_in_bounded_memory() {
     assert_eq!(o.stdout.len(), (24 << 20) + "\n\nEnd.\n".len());
     assert!(o.stdout.starts_with(b"xxxx"));
     assert!(
-        stderr(&o).contains("1 line(s) longer than --max-line passed through unchanged"),
+        stderr(&o).contains("1 line longer than --max-line passed through unchanged"),
         "{}",
         stderr(&o)
     );
@@ -214,7 +235,7 @@ fn truncated_mid_character() {
     assert!(o.status.success());
     assert_eq!(stdout(&o), "Le café est ferm\u{fffd}\n");
     assert!(
-        stderr(&o).contains("1 invalid UTF-8 sequence(s) replaced with U+FFFD (first at byte 17)"),
+        stderr(&o).contains("1 invalid UTF-8 sequence replaced with U+FFFD (first at byte 17)"),
         "{}",
         stderr(&o)
     );
@@ -317,7 +338,7 @@ fn invalid_utf8_after_a_valid_prefix_is_replaced_and_reported() {
     assert!(out.ends_with("bad \u{fffd} byte\n"));
     assert!(
         err.contains(
-            "<stdin>: 1 invalid UTF-8 sequence(s) replaced with U+FFFD (first at byte 100004)"
+            "<stdin>: 1 invalid UTF-8 sequence replaced with U+FFFD (first at byte 100004)"
         ),
         "{err}"
     );

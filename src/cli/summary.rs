@@ -132,8 +132,8 @@ impl Totals {
             String::new()
         };
         let mut lines = vec![format!(
-            "dejunk: {} files: {} cleaned{unchanged}, {} skipped, {} failed",
-            self.files(),
+            "dejunk: {}: {} cleaned{unchanged}, {} skipped, {} failed",
+            count(self.files() as u64, "file"),
             self.cleaned,
             self.skipped,
             self.failed
@@ -224,6 +224,15 @@ impl Totals {
 }
 
 /// When the run started.
+/// `n` and the noun, `-s` added unless `n` is 1: `1 file`, `2 files`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub fn now() -> Instant {
     Instant::now()
 }

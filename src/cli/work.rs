@@ -15,7 +15,7 @@ use dejunk::{CleanError, Cleaner, Observer, Removal, Stats, Summary};
 use super::jsonl::{self, JsonlOpts, Record, RecordCounts};
 use super::pool::{Msg, Sink};
 use super::signal;
-use super::summary::Progress;
+use super::summary::{Progress, count};
 use super::walk::{Dest, Input};
 
 /// Longest JSON line that is parsed; longer ones are passed through (or
@@ -705,18 +705,23 @@ impl Ctx {
     fn note_summary(&self, o: &mut Outcome, summary: &Summary) {
         if summary.overlong_lines > 0 {
             o.messages.push(format!(
-                "{} line(s) longer than --max-line passed through unchanged",
-                summary.overlong_lines
+                "{} longer than --max-line passed through unchanged",
+                count(summary.overlong_lines, "line")
             ));
         }
         if let Some(d) = &summary.decoding
             && d.replaced > 0
         {
             o.messages.push(format!(
-                "{} invalid {} sequence(s) replaced with U+FFFD (first at byte {}); \
+                "{} invalid {} {} replaced with U+FFFD (first at byte {}); \
                  use --encoding if the encoding is wrong",
                 d.replaced,
                 d.encoding.name(),
+                if d.replaced == 1 {
+                    "sequence"
+                } else {
+                    "sequences"
+                },
                 d.first_replaced.unwrap_or(0)
             ));
         }
@@ -913,8 +918,9 @@ impl Ctx {
             if in_place && replaced > 0 && !self.lossy {
                 o.summary = cleaned.summary;
                 o.fail(format!(
-                    "left unchanged: rewriting it would replace {replaced} invalid byte \
-                     sequence(s) with U+FFFD (use --encoding to name its encoding, or --lossy)"
+                    "left unchanged: rewriting it would replace {} with U+FFFD \
+                     (use --encoding to name its encoding, or --lossy)",
+                    count(replaced, "invalid byte sequence")
                 ));
                 return;
             }
