@@ -133,7 +133,7 @@ impl Totals {
         };
         let mut lines = vec![format!(
             "dejunk: {}: {} cleaned{unchanged}, {} skipped, {} failed",
-            count(self.files() as u64, "file"),
+            count(self.files(), "file"),
             self.cleaned,
             self.skipped,
             self.failed
