@@ -223,6 +223,32 @@ fn newsletter_prompts() {
     stays("I didn't sign up for the drama, she said.");
 }
 
+/// Prompts that open their sentence go; the same words inside a sentence
+/// of the article are the article's. Each `stays` line was removed whole
+/// before the prompt entries became case-sensitive (they are written for
+/// the test, after lines of the bulk corpus that went).
+#[test]
+fn prompt_words_inside_a_sentence_stay() {
+    goes("Can’t get enough of our royal coverage? Sign up for our newsletter to get the latest.");
+    goes("Follow her on Twitter and Instagram!");
+    goes("Download the Example app on your phone for more stories.");
+    goes("Don't forget to follow Example Style on Instagram and Twitter.");
+    goes("Reach Jane Doe at jane@example.com and follow her on Twitter @janedoe.");
+    goes("For more from Jane Doe, follow her on Instagram");
+    goes(
+        "Watch the special on ExampleTV.com or download the app on your favorite streaming device.",
+    );
+    stays("The singer just can’t get enough of her new puppy.");
+    stays("We can't get enough of these twins!");
+    stays("“You can’t get enough of each other at that stage,” a friend said.");
+    stays("Even though he doesn't follow her on Instagram, he liked the photo.");
+    stays("If you follow the mayor on Twitter, you saw the whole thing unfold.");
+    stays("You have to download the Example Burgers app to get the coupon.");
+    stays("\"Their music is everywhere.\"");
+    stays("Love is everywhere");
+    goes("E! Is Everywhere");
+}
+
 #[test]
 fn reader_questions_go_only_with_junk_sentences() {
     goes(
