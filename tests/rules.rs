@@ -66,6 +66,13 @@ fn photo_credits() {
         clean("She left the hall (Photo: Jo Roe, AP) before noon.\n"),
         "She left the hall before noon.\n"
     );
+    // A photographer and the pool that sent the picture go together.
+    assert_eq!(
+        clean(
+            "The duchess smiled at the gala on Friday. Photo: Jane Doe - Example Pool/Getty Images\n"
+        ),
+        "The duchess smiled at the gala on Friday.\n"
+    );
     // A credit line takes the rest of its line, but only a credit's
     // worth (at most 30 words): a paragraph that the page glued to a
     // credit stays, credit and all, rather than go with it.
