@@ -206,6 +206,15 @@ fn bylines_and_tags() {
     stays("By 2020, he believes, the bridge will be finished.");
 }
 
+/// JUNK.md keeps editors' notes: the note on how an interview was edited
+/// is one.
+#[test]
+fn editors_notes_stay() {
+    stays("This interview has been edited and condensed.");
+    stays("This interview has been edited for length and clarity.");
+    stays("Editor's note: An earlier version of this story misstated the date.");
+}
+
 #[test]
 fn datelines_are_opt_in() {
     let text = "WASHINGTON (Reuters) - The president said on Monday that the talks would go on.\n";
