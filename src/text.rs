@@ -708,18 +708,39 @@ fn is_closer(c: char) -> bool {
     matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»')
 }
 
+/// True when a sentence ends at `i` of `s` without a space after it: a
+/// lowercase letter, `.`, `!` or `?`, then a capital (`the news.Then she`),
+/// as where a page's paragraphs were glued together. Splitting there only
+/// narrows what a sentence rule takes (`Ph.D` splits too, harmlessly);
+/// left whole, a prompt glued to the end of a paragraph took the
+/// paragraph's sentences with it.
+fn glued_end(s: &[u8], i: usize) -> bool {
+    i >= 1
+        && i + 1 < s.len()
+        && matches!(s[i], b'.' | b'!' | b'?')
+        && s[i - 1].is_ascii_lowercase()
+        && s[i + 1].is_ascii_uppercase()
+}
+
 /// Where the sentence holding offset `at` starts: just after the last
-/// sentence end (`. `, `! `, `? ` and closing quotes) before it, or 0. Looks
-/// back at most 400 bytes; farther than that, `at` itself.
+/// sentence end (`. `, `! `, `? ` and closing quotes, or a glued end, see
+/// [`glued_end`]) before it, or 0. Looks back at most 400 bytes; farther
+/// than that, `at` itself.
 pub(crate) fn sentence_start(s: &[u8], at: usize) -> usize {
     let Ok(head) = std::str::from_utf8(&s[..at]) else {
         return at;
     };
+    if at >= 1 && glued_end(s, at - 1) {
+        return at;
+    }
     let floor = at.saturating_sub(400);
     let mut chars = head.char_indices().rev().peekable();
     while let Some((i, c)) = chars.next() {
         if i < floor {
             return at;
+        }
+        if i >= 1 && glued_end(s, i - 1) {
+            return i;
         }
         if c.is_whitespace() {
             // Skip closers before the space, then look for the terminal.
@@ -735,8 +756,9 @@ pub(crate) fn sentence_start(s: &[u8], at: usize) -> usize {
 
 /// Where the sentence holding offset `at` ends: after the first sentence
 /// punctuation (and closing quotes) at or after `at` that is followed by
-/// whitespace or the end of the line; the end of the line if none. When the
-/// text right before `at` already ends a sentence, `at` (plus closers).
+/// whitespace or the end of the line, or that is a glued end (see
+/// [`glued_end`]); the end of the line if none. When the text right before
+/// `at` already ends a sentence, `at` (plus closers).
 pub(crate) fn sentence_end(s: &[u8], at: usize) -> usize {
     let Ok(tail) = std::str::from_utf8(&s[at..]) else {
         return at;
@@ -760,6 +782,9 @@ pub(crate) fn sentence_end(s: &[u8], at: usize) -> usize {
     while let Some((i, c)) = chars.next() {
         if i > 400 {
             return at;
+        }
+        if glued_end(s, at + i) {
+            return at + i + 1;
         }
         if is_terminal(c) {
             let mut end = at + i + c.len_utf8();
@@ -1493,6 +1518,17 @@ mod tests {
             sentence_start(s.as_bytes(), s.len()),
             s.find("Sign").unwrap()
         );
+        // Paragraphs glued without a space still end their sentences.
+        let s = "They wed in May.Share it in the comments below.";
+        let at = s.find("Share").unwrap();
+        assert_eq!(sentence_start(s.as_bytes(), at + 3), at);
+        assert_eq!(sentence_start(s.as_bytes(), at), at);
+        assert_eq!(sentence_end(s.as_bytes(), 2), at);
+        assert_eq!(sentence_end(s.as_bytes(), at + 3), s.len());
+        // Not after a capital or a digit: `U.S.A.` and `3.5` stay whole.
+        let s = "The U.S.Army band played 3.5 hours.";
+        assert_eq!(sentence_start(s.as_bytes(), s.len() - 2), 0);
+        assert_eq!(sentence_end(s.as_bytes(), 1), s.len());
     }
 
     #[test]

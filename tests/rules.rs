@@ -263,6 +263,11 @@ fn prompt_words_inside_a_sentence_stay() {
     stays("\"Their music is everywhere.\"");
     stays("Love is everywhere");
     goes("E! Is Everywhere");
+    // Paragraphs glued without a space after the period still end their
+    // sentences: a prompt glued to prose does not take the prose with it,
+    // and glued prompts still go.
+    stays("The band played until midnight.Share it in the comments below.");
+    goes("Sign up for our newsletter.Follow us on Twitter.");
 }
 
 #[test]
