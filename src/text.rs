@@ -730,17 +730,14 @@ pub(crate) fn sentence_start(s: &[u8], at: usize) -> usize {
     let Ok(head) = std::str::from_utf8(&s[..at]) else {
         return at;
     };
-    if at >= 1 && glued_end(s, at - 1) {
-        return at;
-    }
     let floor = at.saturating_sub(400);
     let mut chars = head.char_indices().rev().peekable();
     while let Some((i, c)) = chars.next() {
         if i < floor {
             return at;
         }
-        if i >= 1 && glued_end(s, i - 1) {
-            return i;
+        if glued_end(s, i) {
+            return i + 1;
         }
         if c.is_whitespace() {
             // Skip closers before the space, then look for the terminal.

@@ -31,9 +31,6 @@ fn stdin_to_stdout() {
     assert_eq!(stderr(&o), "", "a single input prints no summary");
 }
 
-/// `--diff` shows each input whole, removals marked, from stdin (`-`) and
-/// from files; an input that cannot be read is named and fails the run,
-/// and the others are still shown.
 /// The summary counts in words: one file is `1 file`, two `2 files`.
 #[test]
 fn the_summary_says_file_for_one_and_files_for_more() {
@@ -55,6 +52,9 @@ fn the_summary_says_file_for_one_and_files_for_more() {
     );
 }
 
+/// `--diff` shows each input whole, removals marked, from stdin (`-`) and
+/// from files; an input that cannot be read is named and fails the run,
+/// and the others are still shown.
 #[test]
 fn diff_marks_removals_and_names_a_missing_input() {
     let dir = tempfile::tempdir().unwrap();

@@ -223,7 +223,6 @@ impl Totals {
     }
 }
 
-/// When the run started.
 /// `n` and the noun, `-s` added unless `n` is 1: `1 file`, `2 files`.
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 {
@@ -233,6 +232,7 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
+/// When the run started.
 pub fn now() -> Instant {
     Instant::now()
 }

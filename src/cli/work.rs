@@ -713,15 +713,12 @@ impl Ctx {
             && d.replaced > 0
         {
             o.messages.push(format!(
-                "{} invalid {} {} replaced with U+FFFD (first at byte {}); \
+                "{} replaced with U+FFFD (first at byte {}); \
                  use --encoding if the encoding is wrong",
-                d.replaced,
-                d.encoding.name(),
-                if d.replaced == 1 {
-                    "sequence"
-                } else {
-                    "sequences"
-                },
+                count(
+                    d.replaced,
+                    &format!("invalid {} sequence", d.encoding.name())
+                ),
                 d.first_replaced.unwrap_or(0)
             ));
         }
